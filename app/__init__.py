@@ -1,0 +1,1 @@
+"""Self-hostable loyalty backend: participants over GraphQL and a Scrip-compatible REST API."""

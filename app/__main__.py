@@ -1,0 +1,80 @@
+"""Command line: `python -m app create-key --org NAME`, `python -m app migrate`, `python -m app serve`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from app import crud
+from app.core.config import Settings
+from app.core.db import Database
+from app.migrations import upgrade_to_head
+from app.services.auth import IssuedKey, issue_key
+
+FIRST_ORGANIZATION = "default"
+
+
+async def _issue(settings: Settings, organization: str, *, only_if_empty: bool) -> IssuedKey | None:
+    db = Database.from_settings(settings)
+    try:
+        if only_if_empty:
+            async with db.read() as session:
+                if await crud.has_organizations(session):
+                    return None
+        return await issue_key(db, organization_name=organization)
+    finally:
+        await db.dispose()
+
+
+def create_key(settings: Settings, organization: str) -> int:
+    upgrade_to_head(settings.database_url)
+    issued = asyncio.run(_issue(settings, organization, only_if_empty=False))
+    assert issued is not None
+    print(issued.key)
+    return 0
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
+    upgrade_to_head(settings.database_url)
+    issued = asyncio.run(_issue(settings, FIRST_ORGANIZATION, only_if_empty=True))
+    if issued is not None:
+        print(
+            f'Created organization "{FIRST_ORGANIZATION}" and its first API key '
+            "(shown only this once; `python -m app create-key --org NAME` makes more):",
+            flush=True,
+        )
+        print(issued.key, flush=True)
+    print(f"Serving on http://{host}:{port} (GraphiQL at /graphql)", flush=True)
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m app")
+    commands = parser.add_subparsers(dest="command", required=True)
+    key = commands.add_parser("create-key", help="create an organization (if new) and an API key")
+    key.add_argument("--org", required=True, help="organization name")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    run = commands.add_parser("serve", help="migrate, make a first key if none, and serve")
+    run.add_argument("--host", default=settings.host)
+    run.add_argument("--port", type=int, default=settings.port)
+    run.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    if args.command == "create-key":
+        return create_key(settings, args.org)
+    if args.command == "migrate":
+        upgrade_to_head(settings.database_url)
+        return 0
+    return serve(settings, host=args.host, port=args.port, workers=args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

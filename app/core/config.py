@@ -1,0 +1,56 @@
+"""Settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('data/loyalty.db')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app can be told. Build it with `Settings.from_env()` or directly in tests."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Requests bodies above this many bytes are refused with 413.
+    max_body_bytes: int = 1024 * 1024
+    #: SQLite waits this long for a competing writer before giving up.
+    sqlite_busy_timeout_ms: int = 5000
+    #: PostgreSQL connection pool (per process).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_s: float = 30.0
+    #: Bounded LRU caches for parsed and validated GraphQL documents.
+    graphql_document_cache_size: int = 256
+    graphql_ide: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            host=env.get("HOST") or defaults.host,
+            port=int(env.get("PORT") or defaults.port),
+            db_pool_size=int(env.get("DB_POOL_SIZE") or defaults.db_pool_size),
+            db_max_overflow=int(env.get("DB_MAX_OVERFLOW") or defaults.db_max_overflow),
+            db_pool_timeout_s=float(env.get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout_s),
+            graphql_ide=_flag(env.get("GRAPHQL_IDE"), default=defaults.graphql_ide),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}

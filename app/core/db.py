@@ -1,0 +1,97 @@
+"""Engine and sessions: one `Database` per process, shared by every request.
+
+SQLite is tuned on every new connection (WAL, busy timeout, `synchronous=NORMAL`, foreign keys) and its
+write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that later needs the write lock
+fails at once with "database is locked", whatever the busy timeout, while an immediate one waits its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from app.core.config import Settings
+
+__all__ = ["Database", "create_engine"]
+
+_BEGIN_MODE = "sqlite_begin_mode"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """An engine for `settings.database_url`, with the SQLite tuning described above."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_s,
+            pool_pre_ping=True,
+        )
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=8)
+    busy_timeout = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _tune(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Hand transaction control to SQLAlchemy (the "begin" hook below) instead of the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            f"busy_timeout={busy_timeout}",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """Owns the engine; hands out a fresh session per unit of work (never share one across tasks)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._reads = async_sessionmaker(engine, expire_on_commit=False)
+        self._writes = async_sessionmaker(
+            engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(create_engine(settings))
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; its transaction is rolled back when the block ends."""
+        async with self._reads() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._writes() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,293 @@
+"""Data access: one function per query, keyword-only arguments, always scoped to an organization."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.security import hash_api_key, key_display_prefix
+from app.models import (
+    ApiKey,
+    Asset,
+    Balance,
+    Counter,
+    Enrollment,
+    EnrollmentStatus,
+    Organization,
+    Participant,
+    ParticipantStatus,
+    ParticipantTier,
+    Program,
+)
+
+__all__ = [
+    "assets_by_id",
+    "balances_by_participant",
+    "counters_by_participant",
+    "create_api_key",
+    "enroll",
+    "find_api_key",
+    "get_or_create_organization",
+    "get_program",
+    "has_organizations",
+    "participants_by_external_id",
+    "participants_by_id",
+    "programs_by_participant",
+    "tiers_by_participant",
+    "upsert_participant",
+]
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's `insert`, which knows `ON CONFLICT`."""
+    return sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+
+
+# --- organizations and keys -------------------------------------------------------------------
+
+
+async def get_or_create_organization(
+    session: AsyncSession, *, name: str, now: datetime
+) -> Organization:
+    insert = _insert_for(session)
+    await session.execute(
+        insert(Organization)
+        .values(id=uuid.uuid4(), name=name, created_at=now)
+        .on_conflict_do_nothing(index_elements=[Organization.__table__.c.name])
+    )
+    org = await session.scalar(select(Organization).where(Organization.name == name))
+    if org is None:  # pragma: no cover - the insert above guarantees it
+        raise LookupError(name)
+    return org
+
+
+async def has_organizations(session: AsyncSession) -> bool:
+    return (await session.scalar(select(Organization.id).limit(1))) is not None
+
+
+async def create_api_key(
+    session: AsyncSession, *, organization_id: uuid.UUID, key: str, now: datetime
+) -> ApiKey:
+    row = ApiKey(
+        organization_id=organization_id,
+        key_hash=hash_api_key(key),
+        prefix=key_display_prefix(key),
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def find_api_key(session: AsyncSession, *, key_hash: str) -> ApiKey | None:
+    """The live (not revoked) key with this hash."""
+    return await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+    )
+
+
+# --- programs ---------------------------------------------------------------------------------
+
+
+async def get_program(
+    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID
+) -> Program | None:
+    return await session.scalar(
+        select(Program).where(Program.id == program_id, Program.organization_id == organization_id)
+    )
+
+
+# --- participants -----------------------------------------------------------------------------
+
+
+async def upsert_participant(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    new_id: uuid.UUID,
+    now: datetime,
+    values: dict[str, Any],
+) -> Participant:
+    """Insert, or update the participant with the same external_id, in one statement.
+
+    `values` holds only the columns the caller gave. On update those overwrite the stored ones,
+    except `attributes`, which merge key by key; `created_at` stays and `updated_at` moves.
+    The returned row has `id == new_id` exactly when it was inserted.
+    """
+    insert = _insert_for(session)
+    row = {
+        "status": ParticipantStatus.ACTIVE,
+        "attributes": {},
+        "tags": [],
+        **values,
+        "id": new_id,
+        "organization_id": organization_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    stmt = insert(Participant).values(**row)
+    table = Participant.__table__
+    changes: dict[str, Any] = {
+        name: stmt.excluded[name] for name in values if name not in ("external_id", "attributes")
+    }
+    if "attributes" in values:
+        changes["attributes"] = _merged_attributes(session, stmt.excluded.attributes)
+    changes["updated_at"] = stmt.excluded.updated_at
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.organization_id, table.c.external_id], set_=changes
+    ).returning(Participant)
+    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    return result.one()
+
+
+def _merged_attributes(session: AsyncSession, incoming: ColumnElement[Any]) -> ColumnElement[Any]:
+    stored = Participant.__table__.c.attributes
+    if session.get_bind().dialect.name == "sqlite":
+        # RFC 7396 merge; values are always strings, so this is a plain key-by-key overwrite.
+        return func.json_patch(stored, incoming)
+    return stored.op("||")(incoming)
+
+
+async def participants_by_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Participant]:
+    rows = await session.scalars(
+        select(Participant).where(
+            Participant.organization_id == organization_id,
+            Participant.id.in_(ids),  # type: ignore[attr-defined]
+        )
+    )
+    return {row.id: row for row in rows}
+
+
+async def participants_by_external_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, external_ids: Sequence[str]
+) -> dict[str, Participant]:
+    rows = await session.scalars(
+        select(Participant).where(
+            Participant.organization_id == organization_id,
+            Participant.external_id.in_(external_ids),  # type: ignore[attr-defined]
+        )
+    )
+    return {row.external_id: row for row in rows}
+
+
+async def enroll(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    program_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Enroll, or reactivate an inactive enrollment; an active one is left untouched."""
+    insert = _insert_for(session)
+    stmt = insert(Enrollment).values(
+        participant_id=participant_id,
+        program_id=program_id,
+        organization_id=organization_id,
+        status=EnrollmentStatus.ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
+    table = Enrollment.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.participant_id, table.c.program_id],
+        set_={"status": EnrollmentStatus.ACTIVE, "updated_at": now},
+        where=table.c.status != EnrollmentStatus.ACTIVE,
+    )
+    await session.execute(stmt)
+
+
+# --- participant state, batched by participant id ----------------------------------------------
+
+
+def _group(rows: Iterable[tuple[uuid.UUID, Any]]) -> dict[uuid.UUID, list[Any]]:
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for key, value in rows:
+        grouped[key].append(value)
+    return grouped
+
+
+async def programs_by_participant(
+    session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Program]]:
+    """Programs of each participant's active enrollments, oldest enrollment first."""
+    rows = await session.execute(
+        select(Enrollment.participant_id, Program)
+        .join(
+            Program,
+            and_(
+                Program.id == Enrollment.program_id,
+                Program.organization_id == Enrollment.organization_id,
+            ),
+        )
+        .where(
+            Enrollment.organization_id == organization_id,
+            Enrollment.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+        )
+        .order_by(Enrollment.created_at, Enrollment.program_id)
+    )
+    return _group((participant_id, program) for participant_id, program in rows)
+
+
+async def balances_by_participant(
+    session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Balance]]:
+    rows = await session.scalars(
+        select(Balance)
+        .where(
+            Balance.organization_id == organization_id,
+            Balance.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+        )
+        .order_by(Balance.asset_id)
+    )
+    return _group((row.participant_id, row) for row in rows)
+
+
+async def counters_by_participant(
+    session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Counter]]:
+    rows = await session.scalars(
+        select(Counter)
+        .where(
+            Counter.organization_id == organization_id,
+            Counter.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+        )
+        .order_by(Counter.key)
+    )
+    return _group((row.participant_id, row) for row in rows)
+
+
+async def tiers_by_participant(
+    session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ParticipantTier]]:
+    rows = await session.scalars(
+        select(ParticipantTier)
+        .where(
+            ParticipantTier.organization_id == organization_id,
+            ParticipantTier.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+        )
+        .order_by(ParticipantTier.program_id, ParticipantTier.tier_key)
+    )
+    return _group((row.participant_id, row) for row in rows)
+
+
+async def assets_by_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Asset]:
+    rows = await session.scalars(
+        select(Asset).where(
+            Asset.organization_id == organization_id,
+            Asset.id.in_(asset_ids),  # type: ignore[attr-defined]
+        )
+    )
+    return {row.id: row for row in rows}

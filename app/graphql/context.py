@@ -1,0 +1,27 @@
+"""The per-request GraphQL context: who is calling, the database, and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info as StrawberryInfo
+
+from app.core.db import Database
+from app.graphql.loaders import Loaders
+from app.services.auth import Principal
+
+__all__ = ["Context", "Info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    request: Request
+    response: Response
+    db: Database
+    principal: Principal
+    loaders: Loaders
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,85 @@
+"""Per-request DataLoaders for the participant's lazy fields.
+
+Each batch opens its own session, so loaders that run concurrently never share one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from app import crud
+from app.core.db import Database
+from app.models import Asset, Balance, Counter, Participant, ParticipantTier, Program
+from app.services.participants import ParticipantState
+
+__all__ = ["Loaders"]
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def _loader(
+    db: Database,
+    organization_id: uuid.UUID,
+    query: Callable[..., Awaitable[dict[uuid.UUID, list[T]]]],
+) -> DataLoader[uuid.UUID, list[T]]:
+    async def load(participant_ids: list[uuid.UUID]) -> Sequence[list[T]]:
+        async with db.read() as session:
+            found = await query(
+                session, organization_id=organization_id, participant_ids=participant_ids
+            )
+        return [found.get(pid, []) for pid in participant_ids]
+
+    return DataLoader(load_fn=load, max_batch_size=500)
+
+
+def _lookup(
+    db: Database,
+    organization_id: uuid.UUID,
+    query: Callable[..., Awaitable[dict[K, T]]],
+    argument: str,
+) -> DataLoader[K, T | None]:
+    async def load(keys: list[K]) -> Sequence[T | None]:
+        async with db.read() as session:
+            found = await query(session, organization_id=organization_id, **{argument: keys})
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=500)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    participant_by_id: DataLoader[uuid.UUID, Participant | None]
+    participant_by_external_id: DataLoader[str, Participant | None]
+    programs: DataLoader[uuid.UUID, list[Program]]
+    balances: DataLoader[uuid.UUID, list[Balance]]
+    counters: DataLoader[uuid.UUID, list[Counter]]
+    tiers: DataLoader[uuid.UUID, list[ParticipantTier]]
+    assets: DataLoader[uuid.UUID, Asset | None]
+
+    @classmethod
+    def create(cls, db: Database, organization_id: uuid.UUID) -> Loaders:
+        return cls(
+            participant_by_id=_lookup(db, organization_id, crud.participants_by_id, "ids"),
+            participant_by_external_id=_lookup(
+                db, organization_id, crud.participants_by_external_id, "external_ids"
+            ),
+            programs=_loader(db, organization_id, crud.programs_by_participant),
+            balances=_loader(db, organization_id, crud.balances_by_participant),
+            counters=_loader(db, organization_id, crud.counters_by_participant),
+            tiers=_loader(db, organization_id, crud.tiers_by_participant),
+            assets=_lookup(db, organization_id, crud.assets_by_id, "asset_ids"),
+        )
+
+    def prime(self, participant_id: uuid.UUID, state: ParticipantState) -> None:
+        """Seed the loaders with state already known, so reading it costs no query."""
+        self.programs.prime(participant_id, state.programs)
+        self.balances.prime(participant_id, state.balances)
+        self.counters.prime(participant_id, state.counters)
+        self.tiers.prime(participant_id, state.tiers)
+

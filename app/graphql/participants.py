@@ -1,0 +1,120 @@
+"""Participant queries and mutations: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.types.unset import UNSET
+from strawberry.utils.str_converters import to_camel_case
+
+from app.graphql.context import Info
+from app.graphql.types import Participant, ParticipantStatus, UserError
+from app.services import participants as service
+from app.services.errors import FieldError, ValidationFailed
+
+__all__ = ["CreateParticipantInput", "CreateParticipantPayload", "Mutation", "Query"]
+
+
+@strawberry.input(
+    description=(
+        "Creates the participant, or updates the one with the same externalId. Omitted or null "
+        "fields keep their stored value; an empty string clears a profile field; attributes merge "
+        "key by key; tags replace the whole set; programId adds an enrollment."
+    )
+)
+class CreateParticipantInput:
+
+    external_id: str
+    program_id: uuid.UUID | None = UNSET
+    status: ParticipantStatus | None = UNSET  # type: ignore[valid-type]
+    email: str | None = UNSET
+    phone: str | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    display_name: str | None = UNSET
+    attributes: JSON | None = UNSET
+    tags: list[str] | None = UNSET
+
+
+@strawberry.type
+class CreateParticipantPayload:
+    participant: Participant | None = strawberry.field(
+        description="Null when userErrors is not empty."
+    )
+    created: bool = strawberry.field(
+        description="False when an existing participant was updated."
+    )
+    user_errors: list[UserError]
+
+
+def _present(input_: object) -> dict[str, Any]:
+    return {
+        f.name: getattr(input_, f.name)
+        for f in dataclass_fields(input_)  # type: ignore[arg-type]
+        if getattr(input_, f.name) is not UNSET
+    }
+
+
+def user_errors(errors: list[FieldError], *, argument: str = "input") -> list[UserError]:
+    return [
+        UserError(
+            field=[argument, to_camel_case(str(e.path[0])), *map(str, e.path[1:])]
+            if e.path
+            else [argument],
+            code=e.reason,
+            message=e.message,
+        )
+        for e in errors
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Exactly one of id or externalId. Null when not found.")
+    async def participant(
+        self,
+        info: Info,
+        id: uuid.UUID | None = None,
+        external_id: str | None = None,
+    ) -> Participant | None:
+        if (id is None) == (external_id is None):
+            raise GraphQLError(
+                "Pass exactly one of id or externalId.",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        loaders = info.context.loaders
+        if id is not None:
+            row = await loaders.participant_by_id.load(id)
+        else:
+            row = await loaders.participant_by_external_id.load(external_id)
+        return Participant.from_model(row) if row else None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_participant(
+        self, info: Info, input: CreateParticipantInput
+    ) -> CreateParticipantPayload:
+        try:
+            outcome = await service.create_participant(
+                info.context.db,
+                organization_id=info.context.principal.organization_id,
+                data=_present(input),
+            )
+        except ValidationFailed as exc:
+            return CreateParticipantPayload(
+                participant=None, created=False, user_errors=user_errors(exc.errors)
+            )
+        if outcome.known_state is not None:
+            info.context.loaders.prime(outcome.participant.id, outcome.known_state)
+        return CreateParticipantPayload(
+            participant=Participant.from_model(outcome.participant),
+            created=outcome.created,
+            user_errors=[],
+        )

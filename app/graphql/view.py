@@ -1,0 +1,51 @@
+"""`/graphql`: GraphiQL for browsers without a key; every operation needs one (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from app.access import Unauthorized, database, require_principal, unauthorized_response
+from app.graphql.context import Context
+from app.graphql.loaders import Loaders
+from app.graphql.schema import Schema
+
+__all__ = ["GraphQLApp"]
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, schema: Schema, *, ide: bool = True) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if ide else None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            if self.graphql_ide is not None and self.should_render_graphql_ide(request):
+                await (await self.render_graphql_ide(request))(scope, receive, send)
+                return
+            try:
+                request.state.principal = await require_principal(request)
+            except Unauthorized as exc:
+                await unauthorized_response(exc)(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        db = database(request)
+        principal = request.state.principal
+        return Context(
+            request=request,
+            response=response,
+            db=db,
+            principal=principal,
+            loaders=Loaders.create(db, principal.organization_id),
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)

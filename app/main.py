@@ -1,0 +1,50 @@
+"""The ASGI app: `app.main:app`, built by `create_app` so tests can pass their own settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.graphql.schema import build_schema
+from app.graphql.view import GraphQLApp
+from app.health import healthz
+from app.rest import participants
+from app.rest.errors import exception_handlers
+from app.rest.openapi import openapi
+
+__all__ = ["app", "create_app"]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.db = Database.from_settings(settings)
+        try:
+            yield
+        finally:
+            # aiosqlite's worker threads would otherwise keep the process alive.
+            await app.state.db.dispose()
+
+    graphql = GraphQLApp(
+        build_schema(document_cache_size=settings.graphql_document_cache_size),
+        ide=settings.graphql_ide,
+    )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/v1/participants", participants.create_participant, methods=["POST"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)  # type: ignore[arg-type]
+    app.state.settings = settings
+    return app
+
+
+app = create_app()

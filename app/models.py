@@ -1,0 +1,252 @@
+"""Tables. Every row belongs to one organization; child rows reference their parent *within* that
+organization (composite foreign keys), so the database itself refuses cross-tenant links."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from app.core.sqltypes import ExactDecimal, JSONDocument, UTCDateTime
+
+__all__ = [
+    "ApiKey",
+    "Asset",
+    "Balance",
+    "Counter",
+    "Enrollment",
+    "EnrollmentStatus",
+    "Organization",
+    "Participant",
+    "ParticipantStatus",
+    "ParticipantTier",
+    "Program",
+    "ProgramStatus",
+    "utcnow",
+]
+
+
+# Stable constraint names, so migrations can refer to them on both databases.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ParticipantStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    CLOSED = "CLOSED"
+
+
+class ProgramStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    ARCHIVED = "ARCHIVED"
+
+
+class EnrollmentStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+def _enum(enum_class: type[enum.Enum]) -> SAEnum:
+    # Plain VARCHAR on both databases: adding a member later needs no ALTER TYPE.
+    return SAEnum(enum_class, native_enum=False, length=16, validate_strings=True)
+
+
+def _org_fk() -> Column[uuid.UUID]:
+    return Column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+def _created() -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=False)
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_column=Column(String(255), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    #: SHA-256 of the whole key, hex. The key itself is never stored.
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    #: The first characters of the key, to tell keys apart in listings.
+    prefix: str = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class Program(SQLModel, table=True):
+    __tablename__ = "programs"
+    __table_args__ = (UniqueConstraint("id", "organization_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    name: str = Field(sa_column=Column(String(255), nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(String(1000)))
+    status: ProgramStatus = Field(
+        default=ProgramStatus.ACTIVE, sa_column=Column(_enum(ProgramStatus), nullable=False)
+    )
+    on_unknown_participant: str = Field(
+        default="CREATE", sa_column=Column(String(16), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Asset(SQLModel, table=True):
+    __tablename__ = "assets"
+    __table_args__ = (UniqueConstraint("id", "organization_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    name: str = Field(sa_column=Column(String(255), nullable=False))
+    symbol: str = Field(sa_column=Column(String(16), nullable=False))
+    scale: int = Field(default=2, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Participant(SQLModel, table=True):
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "external_id"),
+        UniqueConstraint("id", "organization_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False)
+    )
+    external_id: str = Field(sa_column=Column(String(255), nullable=False))
+    status: ParticipantStatus = Field(
+        default=ParticipantStatus.ACTIVE,
+        sa_column=Column(_enum(ParticipantStatus), nullable=False),
+    )
+    email: str | None = Field(default=None, sa_column=Column(String(255)))
+    phone: str | None = Field(default=None, sa_column=Column(String(50)))
+    first_name: str | None = Field(default=None, sa_column=Column(String(255)))
+    last_name: str | None = Field(default=None, sa_column=Column(String(255)))
+    display_name: str | None = Field(default=None, sa_column=Column(String(255)))
+    attributes: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
+    )
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSONDocument, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+def _owned_by_participant() -> tuple[ForeignKeyConstraint, ...]:
+    return (
+        ForeignKeyConstraint(
+            ["participant_id", "organization_id"],
+            ["participants.id", "participants.organization_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+
+class Enrollment(SQLModel, table=True):
+    """A participant's membership of a program; only ACTIVE ones count as enrolled."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        *_owned_by_participant(),
+        ForeignKeyConstraint(
+            ["program_id", "organization_id"],
+            ["programs.id", "programs.organization_id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_enrollments_program_id", "program_id"),
+    )
+
+    participant_id: uuid.UUID = Field(primary_key=True)
+    program_id: uuid.UUID = Field(primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    status: EnrollmentStatus = Field(
+        default=EnrollmentStatus.ACTIVE,
+        sa_column=Column(_enum(EnrollmentStatus), nullable=False),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Balance(SQLModel, table=True):
+    """What a participant holds of one asset, per bucket."""
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        *_owned_by_participant(),
+        ForeignKeyConstraint(
+            ["asset_id", "organization_id"],
+            ["assets.id", "assets.organization_id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_balances_asset_id", "asset_id"),
+    )
+
+    participant_id: uuid.UUID = Field(primary_key=True)
+    asset_id: uuid.UUID = Field(primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    available: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    deferred: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    held: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class Counter(SQLModel, table=True):
+    """A numeric accumulator keyed by name; `reset_after` is a Go-style duration such as `720h`."""
+
+    __tablename__ = "counters"
+    __table_args__ = _owned_by_participant()
+
+    participant_id: uuid.UUID = Field(primary_key=True)
+    key: str = Field(sa_column=Column(String(255), primary_key=True))
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    value: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    reset_after: str | None = Field(default=None, sa_column=Column(String(32)))
+    last_reset_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class ParticipantTier(SQLModel, table=True):
+    """The level a participant holds in one tier of one program."""
+
+    __tablename__ = "participant_tiers"
+    __table_args__ = (
+        *_owned_by_participant(),
+        ForeignKeyConstraint(
+            ["program_id", "organization_id"],
+            ["programs.id", "programs.organization_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    participant_id: uuid.UUID = Field(primary_key=True)
+    program_id: uuid.UUID = Field(primary_key=True)
+    tier_key: str = Field(sa_column=Column(String(64), primary_key=True))
+    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    level: str = Field(sa_column=Column(String(64), nullable=False))
+    rank: int = Field(nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())

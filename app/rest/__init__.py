@@ -1,0 +1,1 @@
+"""The Scrip-compatible REST face under /v1."""

@@ -1,0 +1,80 @@
+"""Exceptions → the REST error envelope (CONTRACT §5)."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.access import Unauthorized, unauthorized_response
+from app.core.responses import error_response
+from app.rest.body import BadBody
+from app.services.errors import FieldPath, NotFound, ValidationFailed
+
+__all__ = ["exception_handlers", "field_name"]
+
+logger = logging.getLogger("app.rest")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def field_name(path: FieldPath) -> str:
+    """("attributes", "plan") → "attributes.plan"; ("tags", 3) → "tags[3]"."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else part)
+    return name
+
+
+async def _validation_failed(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ValidationFailed)
+    fields = [
+        {"field": field_name(e.path), "reason": e.reason, "message": e.message} for e in exc.errors
+    ]
+    return error_response(
+        400, "bad_request", "Invalid request parameters", details={"fields": fields}
+    )
+
+
+async def _bad_body(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadBody)
+    return error_response(exc.status_code, exc.code, exc.message, details={"fields": []})
+
+
+async def _unauthorized(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Unauthorized)
+    return unauthorized_response(exc)
+
+
+async def _not_found(_: Request, exc: Exception) -> Response:
+    return error_response(404, "not_found", str(exc) or "not found")
+
+
+async def _http_exception(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, exc.detail, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "An unexpected error occurred.")
+
+
+exception_handlers = {
+    ValidationFailed: _validation_failed,
+    BadBody: _bad_body,
+    Unauthorized: _unauthorized,
+    NotFound: _not_found,
+    HTTPException: _http_exception,
+    Exception: _unexpected,
+}

@@ -1,0 +1,97 @@
+"""Response bodies of the REST face, as typed dicts: the builders below are type-checked against
+them and `/openapi.json` derives its schemas from them, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
+
+from app.core.formats import format_decimal, format_timestamp
+from app.models import Participant
+from app.services.participants import ParticipantState
+
+__all__ = [
+    "BalanceBody",
+    "ErrorBody",
+    "FieldProblem",
+    "ParticipantBody",
+    "TierBody",
+    "participant_body",
+]
+
+
+class BalanceBody(TypedDict):
+    asset_id: str
+    available: str
+    deferred: str
+    held: str
+
+
+class TierBody(TypedDict):
+    level: str
+    rank: int
+
+
+class ParticipantBody(TypedDict):
+    id: str
+    external_id: str
+    status: str
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    display_name: str | None
+    attributes: dict[str, str]
+    tags: list[str]
+    balances: list[BalanceBody]
+    counters: dict[str, str]
+    tiers: dict[str, TierBody]
+    program_ids: list[str]
+    created_at: str
+    updated_at: str
+
+
+class FieldProblem(TypedDict):
+    field: str
+    reason: str
+    message: str
+
+
+class ErrorDetails(TypedDict, total=False):
+    fields: list[FieldProblem]
+
+
+class ErrorBody(TypedDict, total=False):
+    code: str
+    message: str
+    details: ErrorDetails
+
+
+def participant_body(row: Participant, state: ParticipantState) -> ParticipantBody:
+    return {
+        "id": str(row.id),
+        "external_id": row.external_id,
+        "status": row.status.value,
+        "email": row.email,
+        "phone": row.phone,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "display_name": row.display_name,
+        "attributes": row.attributes,
+        "tags": row.tags,
+        "balances": [
+            {
+                "asset_id": str(b.asset_id),
+                "available": format_decimal(b.available),
+                "deferred": format_decimal(b.deferred),
+                "held": format_decimal(b.held),
+            }
+            for b in state.balances
+        ],
+        "counters": {c.key: format_decimal(c.value) for c in state.counters},
+        # Keyed by tier key as Scrip does; should two programs share a tier key, the later
+        # program (by id) wins here. GraphQL's `tiers` lists them all with their programId.
+        "tiers": {t.tier_key: {"level": t.level, "rank": t.rank} for t in state.tiers},
+        "program_ids": [str(p.id) for p in state.programs],
+        "created_at": format_timestamp(row.created_at),
+        "updated_at": format_timestamp(row.updated_at),
+    }

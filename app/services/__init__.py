@@ -1,0 +1,1 @@
+"""The service layer: every business rule lives here once, beneath both the GraphQL and REST faces."""

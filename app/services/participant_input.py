@@ -1,0 +1,174 @@
+"""The rules for participant input (CONTRACT §3), shared by both faces.
+
+Both faces hand over a plain mapping with snake_case keys. `null` means the same as leaving a field out;
+an empty string clears a profile field. Unknown fields are refused, so that a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from annotated_types import MaxLen
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from app.models import ParticipantStatus
+from app.services.errors import FieldError, ValidationFailed
+
+__all__ = [
+    "MAX_ATTRIBUTES",
+    "MAX_TAGS",
+    "PROFILE_FIELDS",
+    "ParticipantCreate",
+    "parse_participant_create",
+]
+
+MAX_ATTRIBUTES = 100
+MAX_TAGS = 100
+PROFILE_FIELDS = ("email", "phone", "first_name", "last_name", "display_name")
+
+
+def _no_controls(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise PydanticCustomError("invalid", "must not contain control characters")
+    return _encodable(value)
+
+
+def _encodable(value: str) -> str:
+    # NUL bytes and lone surrogates cannot be stored by PostgreSQL (or round-trip as UTF-8).
+    if "\x00" in value:
+        raise PydanticCustomError("invalid", "must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("invalid", "must be valid Unicode text") from None
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("invalid", "must not be blank")
+    return value
+
+
+def _email(value: str) -> str:
+    if value == "":
+        return value
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise PydanticCustomError("invalid", "is not a valid email address: {why}", {"why": str(exc)})
+
+
+def _tag_set(tags: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(tag.lower() for tag in tags))
+    for tag in unique:
+        if len(tag) > 255:
+            raise PydanticCustomError("too_long", "tags must be at most 255 characters")
+    if len(unique) > MAX_TAGS:
+        raise PydanticCustomError("too_many", f"must hold at most {MAX_TAGS} distinct tags")
+    return unique
+
+
+ExternalId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=255),
+    AfterValidator(_no_controls),
+    AfterValidator(_not_blank),
+]
+Email = Annotated[str, StringConstraints(max_length=255), AfterValidator(_email)]
+Phone = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_controls)]
+Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_encodable)]
+AttributeKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_controls)
+]
+AttributeValue = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_encodable)]
+Attributes = Annotated[dict[AttributeKey, AttributeValue], MaxLen(MAX_ATTRIBUTES)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_no_controls)]
+
+
+class ParticipantCreate(BaseModel):
+    """Body of `POST /v1/participants` and `CreateParticipantInput`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    external_id: ExternalId
+    program_id: uuid.UUID | None = None
+    status: ParticipantStatus | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    display_name: Name | None = None
+    attributes: Attributes | None = None
+    tags: Annotated[list[Tag], AfterValidator(_tag_set)] | None = None
+
+    def column_values(self) -> dict[str, Any]:
+        """The participant columns this input sets (a cleared profile field becomes NULL)."""
+        values = self.model_dump(exclude_none=True, exclude={"program_id"})
+        for name in PROFILE_FIELDS:
+            if values.get(name) == "":
+                values[name] = None
+        return values
+
+
+def parse_participant_create(data: Mapping[str, Any]) -> ParticipantCreate:
+    """Validate `data`, raising `ValidationFailed` with every problem found."""
+    present = {key: value for key, value in data.items() if value is not None}
+    try:
+        return ParticipantCreate.model_validate(present)
+    except PydanticValidationError as exc:
+        raise ValidationFailed([_field_error(error) for error in exc.errors()]) from None
+
+
+_REASONS = {
+    "missing": "required",
+    "string_too_short": "too_short",
+    "string_too_long": "too_long",
+    "too_long": "too_many",
+    "too_short": "too_short",
+    "invalid": "invalid",
+    "too_many": "too_many",
+}
+
+
+def _field_error(error: ErrorDetails) -> FieldError:
+    path = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return FieldError(path, "invalid", "is not a known field")
+    if path and path[-1] == "[key]":
+        path = path[:-1]
+    reason = _REASONS.get(kind, "invalid")
+    return FieldError(path, reason, _message(kind, error))
+
+
+def _message(kind: str, error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "string_too_short":
+        minimum = ctx.get("min_length")
+        return "must not be empty" if minimum == 1 else f"must be at least {minimum} characters"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind == "too_long":
+        return f"must hold at most {ctx.get('max_length')} items"
+    if kind == "string_unicode":
+        return "must be valid Unicode text"
+    if kind == "string_type":
+        return "must be a string"
+    if kind == "dict_type":
+        return "must be an object"
+    if kind == "list_type":
+        return "must be a list"
+    if kind == "enum":
+        return f"must be one of {ctx.get('expected')}"
+    if kind.startswith("uuid"):
+        return "must be a UUID"
+    return error["msg"]

@@ -1,0 +1,124 @@
+"""Participants: create-or-update and reads, the same for GraphQL and REST."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import crud
+from app.core.db import Database
+from app.models import Balance, Counter, Participant, ParticipantTier, Program, ProgramStatus, utcnow
+from app.services.errors import FieldError, ValidationFailed
+from app.services.participant_input import MAX_ATTRIBUTES, parse_participant_create
+
+__all__ = [
+    "ParticipantState",
+    "UpsertOutcome",
+    "create_participant",
+    "load_participant_state",
+]
+
+
+@dataclass(slots=True)
+class ParticipantState:
+    """What programs give a participant: derived, never set on create."""
+
+    programs: list[Program] = field(default_factory=list)
+    balances: list[Balance] = field(default_factory=list)
+    counters: list[Counter] = field(default_factory=list)
+    tiers: list[ParticipantTier] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertOutcome:
+    participant: Participant
+    created: bool
+    #: The participant's state when it is known without asking the database (a new participant).
+    known_state: ParticipantState | None
+
+
+async def create_participant(
+    db: Database, *, organization_id: uuid.UUID, data: Mapping[str, Any]
+) -> UpsertOutcome:
+    """Create the participant, or update the one with the same `external_id` (CONTRACT §3).
+
+    One transaction: the program check, the upsert and the enrollment happen whole or not at all.
+    Raises `ValidationFailed` for bad input, an unknown or archived program, or too many attributes
+    after the merge.
+    """
+    request = parse_participant_create(data)
+    now = utcnow()
+    async with db.transaction() as session:
+        program = None
+        if request.program_id is not None:
+            program = await crud.get_program(
+                session, organization_id=organization_id, program_id=request.program_id
+            )
+            _check_enrollable(program)
+        new_id = uuid.uuid4()
+        participant = await crud.upsert_participant(
+            session,
+            organization_id=organization_id,
+            new_id=new_id,
+            now=now,
+            values=request.column_values(),
+        )
+        if len(participant.attributes) > MAX_ATTRIBUTES:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        ("attributes",),
+                        "too_many",
+                        f"would hold {len(participant.attributes)} keys once merged; "
+                        f"at most {MAX_ATTRIBUTES} are allowed",
+                    )
+                ]
+            )
+        if program is not None:
+            await crud.enroll(
+                session,
+                organization_id=organization_id,
+                participant_id=participant.id,
+                program_id=program.id,
+                now=now,
+            )
+    created = participant.id == new_id
+    known_state = ParticipantState(programs=[program] if program else []) if created else None
+    return UpsertOutcome(participant=participant, created=created, known_state=known_state)
+
+
+def _check_enrollable(program: Program | None) -> None:
+    if program is None:
+        raise ValidationFailed([FieldError(("program_id",), "not_found", "no such program")])
+    if program.status == ProgramStatus.ARCHIVED:
+        raise ValidationFailed(
+            [FieldError(("program_id",), "invalid", "the program is archived")]
+        )
+
+
+async def load_participant_state(
+    db: Database, *, organization_id: uuid.UUID, participant_id: uuid.UUID
+) -> ParticipantState:
+    """All derived state of one participant (the REST detail shape), in one session."""
+    ids = [participant_id]
+    async with db.read() as session:
+        programs = await crud.programs_by_participant(
+            session, organization_id=organization_id, participant_ids=ids
+        )
+        balances = await crud.balances_by_participant(
+            session, organization_id=organization_id, participant_ids=ids
+        )
+        counters = await crud.counters_by_participant(
+            session, organization_id=organization_id, participant_ids=ids
+        )
+        tiers = await crud.tiers_by_participant(
+            session, organization_id=organization_id, participant_ids=ids
+        )
+    return ParticipantState(
+        programs=programs.get(participant_id, []),
+        balances=balances.get(participant_id, []),
+        counters=counters.get(participant_id, []),
+        tiers=tiers.get(participant_id, []),
+    )

@@ -1,0 +1,79 @@
+"""Helpers shared by the tests: throwaway databases and a GraphQL client call."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def create_postgres_database() -> str:
+    """A new, empty database next to `POSTGRES_URL`; its SQLAlchemy URL."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    try:
+        conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(url: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def fresh_database_url(kind: str, directory: Path) -> str:
+    """An empty database of `kind` ("sqlite" or "postgresql")."""
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{directory / f'{uuid.uuid4().hex[:8]}.db'}"
+    return await create_postgres_database()
+
+
+async def discard_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        await drop_postgres_database(url)
+
+
+
+
+async def graphql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    headers: dict[str, str],
+) -> dict[str, Any]:
+    """POST a GraphQL operation; assert HTTP 200 and return the JSON body."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
