@@ -1,4 +1,4 @@
-"""Command line: `python -m app create-key --org NAME`, `python -m app migrate`, `python -m app serve`."""
+"""Command line: `python -m app create-key --org NAME`, `… migrate`, `… serve`."""
 
 from __future__ import annotations
 

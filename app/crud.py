@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.core.security import hash_api_key, key_display_prefix
 from app.models import (
@@ -60,16 +61,16 @@ async def get_or_create_organization(
     await session.execute(
         insert(Organization)
         .values(id=uuid.uuid4(), name=name, created_at=now)
-        .on_conflict_do_nothing(index_elements=[Organization.__table__.c.name])
+        .on_conflict_do_nothing(index_elements=["name"])
     )
-    org = await session.scalar(select(Organization).where(Organization.name == name))
+    org = await session.scalar(select(Organization).where(col(Organization.name) == name))
     if org is None:  # pragma: no cover - the insert above guarantees it
         raise LookupError(name)
     return org
 
 
 async def has_organizations(session: AsyncSession) -> bool:
-    return (await session.scalar(select(Organization.id).limit(1))) is not None
+    return (await session.scalar(select(col(Organization.id)).limit(1))) is not None
 
 
 async def create_api_key(
@@ -89,7 +90,7 @@ async def create_api_key(
 async def find_api_key(session: AsyncSession, *, key_hash: str) -> ApiKey | None:
     """The live (not revoked) key with this hash."""
     return await session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+        select(ApiKey).where(col(ApiKey.key_hash) == key_hash, col(ApiKey.revoked_at).is_(None))
     )
 
 
@@ -100,7 +101,9 @@ async def get_program(
     session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID
 ) -> Program | None:
     return await session.scalar(
-        select(Program).where(Program.id == program_id, Program.organization_id == organization_id)
+        select(Program).where(
+            col(Program.id) == program_id, col(Program.organization_id) == organization_id
+        )
     )
 
 
@@ -133,7 +136,6 @@ async def upsert_participant(
         "updated_at": now,
     }
     stmt = insert(Participant).values(**row)
-    table = Participant.__table__
     changes: dict[str, Any] = {
         name: stmt.excluded[name] for name in values if name not in ("external_id", "attributes")
     }
@@ -141,18 +143,21 @@ async def upsert_participant(
         changes["attributes"] = _merged_attributes(session, stmt.excluded.attributes)
     changes["updated_at"] = stmt.excluded.updated_at
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.organization_id, table.c.external_id], set_=changes
+        index_elements=["organization_id", "external_id"], set_=changes
     ).returning(Participant)
     result = await session.scalars(stmt, execution_options={"populate_existing": True})
-    return result.one()
+    participant: Participant = result.one()
+    return participant
 
 
 def _merged_attributes(session: AsyncSession, incoming: ColumnElement[Any]) -> ColumnElement[Any]:
-    stored = Participant.__table__.c.attributes
+    stored = col(Participant.attributes)
     if session.get_bind().dialect.name == "sqlite":
         # RFC 7396 merge; values are always strings, so this is a plain key-by-key overwrite.
-        return func.json_patch(stored, incoming)
-    return stored.op("||")(incoming)
+        merged: ColumnElement[Any] = func.json_patch(stored, incoming)
+    else:
+        merged = stored.op("||")(incoming)
+    return merged
 
 
 async def participants_by_id(
@@ -160,8 +165,8 @@ async def participants_by_id(
 ) -> dict[uuid.UUID, Participant]:
     rows = await session.scalars(
         select(Participant).where(
-            Participant.organization_id == organization_id,
-            Participant.id.in_(ids),  # type: ignore[attr-defined]
+            col(Participant.organization_id) == organization_id,
+            col(Participant.id).in_(ids),
         )
     )
     return {row.id: row for row in rows}
@@ -172,8 +177,8 @@ async def participants_by_external_id(
 ) -> dict[str, Participant]:
     rows = await session.scalars(
         select(Participant).where(
-            Participant.organization_id == organization_id,
-            Participant.external_id.in_(external_ids),  # type: ignore[attr-defined]
+            col(Participant.organization_id) == organization_id,
+            col(Participant.external_id).in_(external_ids),
         )
     )
     return {row.external_id: row for row in rows}
@@ -197,11 +202,10 @@ async def enroll(
         created_at=now,
         updated_at=now,
     )
-    table = Enrollment.__table__
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.participant_id, table.c.program_id],
+        index_elements=["participant_id", "program_id"],
         set_={"status": EnrollmentStatus.ACTIVE, "updated_at": now},
-        where=table.c.status != EnrollmentStatus.ACTIVE,
+        where=col(Enrollment.status) != EnrollmentStatus.ACTIVE,
     )
     await session.execute(stmt)
 
@@ -221,20 +225,20 @@ async def programs_by_participant(
 ) -> dict[uuid.UUID, list[Program]]:
     """Programs of each participant's active enrollments, oldest enrollment first."""
     rows = await session.execute(
-        select(Enrollment.participant_id, Program)
+        select(col(Enrollment.participant_id), Program)
         .join(
             Program,
             and_(
-                Program.id == Enrollment.program_id,
-                Program.organization_id == Enrollment.organization_id,
+                col(Program.id) == col(Enrollment.program_id),
+                col(Program.organization_id) == col(Enrollment.organization_id),
             ),
         )
         .where(
-            Enrollment.organization_id == organization_id,
-            Enrollment.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
-            Enrollment.status == EnrollmentStatus.ACTIVE,
+            col(Enrollment.organization_id) == organization_id,
+            col(Enrollment.participant_id).in_(participant_ids),
+            col(Enrollment.status) == EnrollmentStatus.ACTIVE,
         )
-        .order_by(Enrollment.created_at, Enrollment.program_id)
+        .order_by(col(Enrollment.created_at), col(Enrollment.program_id))
     )
     return _group((participant_id, program) for participant_id, program in rows)
 
@@ -245,10 +249,10 @@ async def balances_by_participant(
     rows = await session.scalars(
         select(Balance)
         .where(
-            Balance.organization_id == organization_id,
-            Balance.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+            col(Balance.organization_id) == organization_id,
+            col(Balance.participant_id).in_(participant_ids),
         )
-        .order_by(Balance.asset_id)
+        .order_by(col(Balance.asset_id))
     )
     return _group((row.participant_id, row) for row in rows)
 
@@ -259,10 +263,10 @@ async def counters_by_participant(
     rows = await session.scalars(
         select(Counter)
         .where(
-            Counter.organization_id == organization_id,
-            Counter.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+            col(Counter.organization_id) == organization_id,
+            col(Counter.participant_id).in_(participant_ids),
         )
-        .order_by(Counter.key)
+        .order_by(col(Counter.key))
     )
     return _group((row.participant_id, row) for row in rows)
 
@@ -273,10 +277,10 @@ async def tiers_by_participant(
     rows = await session.scalars(
         select(ParticipantTier)
         .where(
-            ParticipantTier.organization_id == organization_id,
-            ParticipantTier.participant_id.in_(participant_ids),  # type: ignore[attr-defined]
+            col(ParticipantTier.organization_id) == organization_id,
+            col(ParticipantTier.participant_id).in_(participant_ids),
         )
-        .order_by(ParticipantTier.program_id, ParticipantTier.tier_key)
+        .order_by(col(ParticipantTier.program_id), col(ParticipantTier.tier_key))
     )
     return _group((row.participant_id, row) for row in rows)
 
@@ -286,8 +290,8 @@ async def assets_by_id(
 ) -> dict[uuid.UUID, Asset]:
     rows = await session.scalars(
         select(Asset).where(
-            Asset.organization_id == organization_id,
-            Asset.id.in_(asset_ids),  # type: ignore[attr-defined]
+            col(Asset.organization_id) == organization_id,
+            col(Asset.id).in_(asset_ids),
         )
     )
     return {row.id: row for row in rows}

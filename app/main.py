@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)
     app.state.settings = settings
     return app
 

@@ -45,19 +45,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class ParticipantStatus(str, enum.Enum):
+class ParticipantStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
     CLOSED = "CLOSED"
 
 
-class ProgramStatus(str, enum.Enum):
+class ProgramStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
     ARCHIVED = "ARCHIVED"
 
 
-class EnrollmentStatus(str, enum.Enum):
+class EnrollmentStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
 

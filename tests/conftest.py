@@ -77,8 +77,8 @@ class StatementLog:
 
 
 @pytest.fixture
-def sql(db: Database) -> Iterator[Any]:
-    """`with sql() as log:` records every SQL statement the app sends (transaction control aside)."""
+def sql(db: Database) -> Any:
+    """`with sql() as log:` records each SQL statement the app sends (transaction control aside)."""
 
     @contextmanager
     def capture() -> Iterator[StatementLog]:
@@ -94,4 +94,4 @@ def sql(db: Database) -> Iterator[Any]:
         finally:
             event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
-    yield capture
+    return capture

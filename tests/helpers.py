@@ -10,7 +10,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import func
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel, col, select
+
+from app.core.db import Database
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -61,8 +65,6 @@ async def discard_database(url: str) -> None:
         await drop_postgres_database(url)
 
 
-
-
 async def graphql(
     client: httpx.AsyncClient,
     query: str,
@@ -77,3 +79,15 @@ async def graphql(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def count_rows(db: Database, model: type[SQLModel], organization_id: uuid.UUID) -> int:
+    """How many rows of `model` one organization has."""
+    query = (
+        select(func.count())
+        .select_from(model)
+        .where(col(model.organization_id) == organization_id)  # type: ignore[attr-defined]
+    )
+    async with db.read() as session:
+        total = (await session.execute(query)).scalar_one()
+    return int(total)

@@ -1,8 +1,9 @@
 """Engine and sessions: one `Database` per process, shared by every request.
 
-SQLite is tuned on every new connection (WAL, busy timeout, `synchronous=NORMAL`, foreign keys) and its
-write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that later needs the write lock
-fails at once with "database is locked", whatever the busy timeout, while an immediate one waits its turn.
+SQLite is tuned on every new connection (WAL, busy timeout, `synchronous=NORMAL`, foreign keys)
+and its write transactions start with `BEGIN IMMEDIATE`: a deferred transaction that later needs
+the write lock fails at once with "database is locked", whatever the busy timeout, while an
+immediate one waits its turn.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
@@ -63,7 +69,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 class Database:
-    """Owns the engine; hands out a fresh session per unit of work (never share one across tasks)."""
+    """Owns the engine; hands out a fresh session per unit of work (never shared across tasks)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 __all__ = [
     "KEY_PREFIX",
     "api_key_from_headers",
-    "generate_api_key", "hash_api_key", "key_display_prefix"]
+    "generate_api_key",
+    "hash_api_key",
+    "key_display_prefix",
+]
 
 KEY_PREFIX = "sk_"
 

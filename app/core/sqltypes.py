@@ -42,7 +42,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
-    """Exact decimals: `NUMERIC` on PostgreSQL, canonical text on SQLite (whose NUMERIC is a float)."""
+    """Exact decimals: `NUMERIC` on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
 
     impl = Numeric(asdecimal=True)
     cache_ok = True

@@ -82,4 +82,3 @@ class Loaders:
         self.balances.prime(participant_id, state.balances)
         self.counters.prime(participant_id, state.counters)
         self.tiers.prime(participant_id, state.tiers)
-

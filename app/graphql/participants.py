@@ -28,7 +28,6 @@ __all__ = ["CreateParticipantInput", "CreateParticipantPayload", "Mutation", "Qu
     )
 )
 class CreateParticipantInput:
-
     external_id: str
     program_id: uuid.UUID | None = UNSET
     status: ParticipantStatus | None = UNSET  # type: ignore[valid-type]
@@ -46,9 +45,7 @@ class CreateParticipantPayload:
     participant: Participant | None = strawberry.field(
         description="Null when userErrors is not empty."
     )
-    created: bool = strawberry.field(
-        description="False when an existing participant was updated."
-    )
+    created: bool = strawberry.field(description="False when an existing participant was updated.")
     user_errors: list[UserError]
 
 
@@ -73,26 +70,27 @@ def user_errors(errors: list[FieldError], *, argument: str = "input") -> list[Us
     ]
 
 
+async def resolve_participant(
+    info: Info, id: uuid.UUID | None = None, external_id: str | None = None
+) -> Participant | None:
+    loaders = info.context.loaders
+    if id is not None and external_id is None:
+        row = await loaders.participant_by_id.load(id)
+    elif external_id is not None and id is None:
+        row = await loaders.participant_by_external_id.load(external_id)
+    else:
+        raise GraphQLError(
+            "Pass exactly one of id or externalId.", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return Participant.from_model(row) if row else None
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="Exactly one of id or externalId. Null when not found.")
-    async def participant(
-        self,
-        info: Info,
-        id: uuid.UUID | None = None,
-        external_id: str | None = None,
-    ) -> Participant | None:
-        if (id is None) == (external_id is None):
-            raise GraphQLError(
-                "Pass exactly one of id or externalId.",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-        loaders = info.context.loaders
-        if id is not None:
-            row = await loaders.participant_by_id.load(id)
-        else:
-            row = await loaders.participant_by_external_id.load(external_id)
-        return Participant.from_model(row) if row else None
+    participant: Participant | None = strawberry.field(
+        resolver=resolve_participant,
+        description="Exactly one of id or externalId. Null when not found.",
+    )
 
 
 @strawberry.type

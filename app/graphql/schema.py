@@ -1,4 +1,4 @@
-"""The schema: `strawberry export-schema app.graphql.schema:schema` writes `schema.graphql` from it."""
+"""The schema; `strawberry export-schema app.graphql.schema:schema` writes schema.graphql."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def build_schema(*, document_cache_size: int = DOCUMENT_CACHE_SIZE) -> Schema:
             ),
             decimal.Decimal: dataclasses.replace(
                 DecimalDefinition,
-                description="Exact decimal number, written as a string (\"1500.00\").",
+                description='Exact decimal number, written as a string ("1500.00").',
                 serialize=format_decimal,
             ),
         },

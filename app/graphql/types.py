@@ -30,7 +30,9 @@ ParticipantStatus = strawberry.enum(models.ParticipantStatus, name="ParticipantS
 class UserError:
     """A problem with the input: nothing was written."""
 
-    field: list[str] = strawberry.field(description='Path into the arguments, e.g. ["input", "externalId"].')
+    field: list[str] = strawberry.field(
+        description='Path into the arguments, e.g. ["input", "externalId"].'
+    )
     code: str = strawberry.field(
         description="required | invalid | too_long | too_short | too_many | not_found"
     )
@@ -155,7 +157,9 @@ class Participant:
 
     @strawberry.field
     async def tiers(self, info: Info) -> list[ParticipantTier]:
-        return [ParticipantTier.from_model(t) for t in await info.context.loaders.tiers.load(self.id)]
+        return [
+            ParticipantTier.from_model(t) for t in await info.context.loaders.tiers.load(self.id)
+        ]
 
     @classmethod
     def from_model(cls, row: models.Participant) -> Participant:
@@ -168,7 +172,7 @@ class Participant:
             first_name=row.first_name,
             last_name=row.last_name,
             display_name=row.display_name,
-            attributes=row.attributes,
+            attributes=JSON(row.attributes),
             tags=row.tags,
             created_at=row.created_at,
             updated_at=row.updated_at,

@@ -23,7 +23,9 @@ class GraphQLApp(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if self.graphql_ide is not None and self.should_render_graphql_ide(request):
+            if self.graphql_ide is not None and self.should_render_graphql_ide(
+                self.request_adapter_class(request)
+            ):
                 await (await self.render_graphql_ide(request))(scope, receive, send)
                 return
             try:

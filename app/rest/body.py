@@ -26,7 +26,7 @@ def _is_json(content_type: str) -> bool:
 
 
 async def read_json_object(request: Request, *, max_bytes: int) -> dict[str, Any]:
-    """The body as a dict. A missing Content-Type is read as JSON; any other non-JSON type is 415."""
+    """The body as a dict. No Content-Type is read as JSON; any other non-JSON type is a 415."""
     content_type = request.headers.get("content-type")
     if content_type is not None and not _is_json(content_type):
         raise BadBody(415, "unsupported_media_type", "send the body as application/json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -65,6 +67,17 @@ async def _http_exception(_: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, exc.detail, headers=exc.headers)
 
 
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    # The database is down, unreachable, or busy past its timeout: the caller should retry.
+    logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        "service_unavailable",
+        "The database is not available right now; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "An unexpected error occurred.")
@@ -76,5 +89,9 @@ exception_handlers = {
     Unauthorized: _unauthorized,
     NotFound: _not_found,
     HTTPException: _http_exception,
+    OperationalError: _unavailable,
+    InterfaceError: _unavailable,
+    PoolTimeout: _unavailable,
+    ConnectionError: _unavailable,
     Exception: _unexpected,
 }

@@ -1,1 +1,1 @@
-"""The service layer: every business rule lives here once, beneath both the GraphQL and REST faces."""
+"""The service layer: each business rule lives here once, beneath the GraphQL and REST faces."""

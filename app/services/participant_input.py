@@ -1,7 +1,8 @@
 """The rules for participant input (CONTRACT §3), shared by both faces.
 
-Both faces hand over a plain mapping with snake_case keys. `null` means the same as leaving a field out;
-an empty string clears a profile field. Unknown fields are refused, so that a typo never passes silently.
+Both faces hand over a plain mapping with snake_case keys. `null` means the same as leaving a
+field out; an empty string clears a profile field. Unknown fields are refused, so that a typo
+never passes silently.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def _email(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise PydanticCustomError("invalid", "is not a valid email address: {why}", {"why": str(exc)})
+        raise PydanticCustomError(
+            "invalid", "is not a valid email address: {why}", {"why": str(exc)}
+        ) from None
 
 
 def _tag_set(tags: list[str]) -> list[str]:

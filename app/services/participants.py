@@ -9,7 +9,15 @@ from typing import Any
 
 from app import crud
 from app.core.db import Database
-from app.models import Balance, Counter, Participant, ParticipantTier, Program, ProgramStatus, utcnow
+from app.models import (
+    Balance,
+    Counter,
+    Participant,
+    ParticipantTier,
+    Program,
+    ProgramStatus,
+    utcnow,
+)
 from app.services.errors import FieldError, ValidationFailed
 from app.services.participant_input import MAX_ATTRIBUTES, parse_participant_create
 
@@ -93,9 +101,7 @@ def _check_enrollable(program: Program | None) -> None:
     if program is None:
         raise ValidationFailed([FieldError(("program_id",), "not_found", "no such program")])
     if program.status == ProgramStatus.ARCHIVED:
-        raise ValidationFailed(
-            [FieldError(("program_id",), "invalid", "the program is archived")]
-        )
+        raise ValidationFailed([FieldError(("program_id",), "invalid", "the program is archived")])
 
 
 async def load_participant_state(

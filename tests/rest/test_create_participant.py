@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from app.core.db import Database
 from app.models import Enrollment, Participant, Program
 from app.services.auth import IssuedKey
+from tests.helpers import count_rows
 
 FULL = {
     "external_id": "user_abc123",
@@ -33,13 +33,7 @@ async def post(client: httpx.AsyncClient, headers: dict[str, str], body: Any) ->
 
 
 async def count_participants(db: Database, org: IssuedKey) -> int:
-    async with db.read() as session:
-        total = await session.scalar(
-            select(func.count()).select_from(Participant).where(
-                Participant.organization_id == org.organization_id
-            )
-        )
-    return int(total or 0)
+    return await count_rows(db, Participant, org.organization_id)
 
 
 async def make_program(db: Database, organization_id: uuid.UUID, **values: Any) -> Program:
@@ -54,7 +48,9 @@ async def test_every_field_round_trips(client: httpx.AsyncClient, headers: dict[
     assert response.status_code == 201
     body = response.json()
     uuid.UUID(body["id"])
-    assert {k: body[k] for k in FULL if k != "tags"} == {k: v for k, v in FULL.items() if k != "tags"}
+    assert {k: body[k] for k in FULL if k != "tags"} == {
+        k: v for k, v in FULL.items() if k != "tags"
+    }
     assert body["tags"] == ["vip", "early", "beta"]
     assert body["balances"] == []
     assert body["counters"] == {}
@@ -65,7 +61,9 @@ async def test_every_field_round_trips(client: httpx.AsyncClient, headers: dict[
     datetime.fromisoformat(body["created_at"])
 
 
-async def test_status_defaults_to_active(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+async def test_status_defaults_to_active(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
     response = await post(client, headers, {"external_id": "u-1"})
     assert response.status_code == 201
     body = response.json()
@@ -145,21 +143,14 @@ async def test_bad_program_writes_nothing(
         other = await issue_key(db, organization_name=f"other-{uuid.uuid4().hex}")
         program_id = (await make_program(db, other.organization_id)).id
     else:
-        program_id = (
-            await make_program(db, org.organization_id, status=ProgramStatus.ARCHIVED)
-        ).id
+        program_id = (await make_program(db, org.organization_id, status=ProgramStatus.ARCHIVED)).id
     response = await post(client, headers, {"external_id": "p1", "program_id": str(program_id)})
     assert response.status_code == 400
     problem = response.json()["details"]["fields"][0]
     assert problem["field"] == "program_id"
     assert problem["reason"] == ("invalid" if kind == "archived" else "not_found")
     assert await count_participants(db, org) == 0
-    async with db.read() as session:
-        enrolled = await session.scalar(
-            select(func.count()).select_from(Enrollment).where(
-                Enrollment.organization_id == org.organization_id
-            )
-        )
+    enrolled = await count_rows(db, Enrollment, org.organization_id)
     assert enrolled == 0
 
 
@@ -201,7 +192,11 @@ TOO_MANY_ATTRIBUTES = {f"k{i}": "v" for i in range(101)}
         ({"external_id": "x", "attributes": ["a"]}, "attributes", "invalid"),
         ({"external_id": "x", "attributes": TOO_MANY_ATTRIBUTES}, "attributes", "too_many"),
         ({"external_id": "x", "attributes": {"": "v"}}, "attributes.", "too_short"),
-        ({"external_id": "x", "attributes": {"k" * 101: "v"}}, "attributes." + "k" * 101, "too_long"),
+        (
+            {"external_id": "x", "attributes": {"k" * 101: "v"}},
+            "attributes." + "k" * 101,
+            "too_long",
+        ),
         ({"external_id": "x", "attributes": {"k": "v" * 1001}}, "attributes.k", "too_long"),
         ({"external_id": "x", "attributes": {"k": 1}}, "attributes.k", "invalid"),
         ({"external_id": "x", "tags": "vip"}, "tags", "invalid"),
@@ -258,7 +253,9 @@ async def test_every_problem_is_listed(client: httpx.AsyncClient, headers: dict[
 async def test_merge_past_100_attributes_is_refused(
     client: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
-    await post(client, headers, {"external_id": "m", "attributes": {f"a{i}": "v" for i in range(60)}})
+    await post(
+        client, headers, {"external_id": "m", "attributes": {f"a{i}": "v" for i in range(60)}}
+    )
     response = await post(
         client, headers, {"external_id": "m", "attributes": {f"b{i}": "v" for i in range(60)}}
     )
@@ -281,7 +278,12 @@ async def test_merge_past_100_attributes_is_refused(
         (b"\xff\xfe{}", "application/json", 400, "bad_request"),
         (b"external_id=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
         (b'{"external_id": "x"}', "text/plain", 415, "unsupported_media_type"),
-        (b'{"external_id": "' + b"x" * (1024 * 1024) + b'"}', "application/json", 413, "payload_too_large"),
+        (
+            b'{"external_id": "' + b"x" * (1024 * 1024) + b'"}',
+            "application/json",
+            413,
+            "payload_too_large",
+        ),
     ],
 )
 async def test_bad_bodies(
