@@ -84,9 +84,7 @@ async def graphql(
 async def count_rows(db: Database, model: type[SQLModel], organization_id: uuid.UUID) -> int:
     """How many rows of `model` one organization has."""
     query = (
-        select(func.count())
-        .select_from(model)
-        .where(col(model.organization_id) == organization_id)  # type: ignore[attr-defined]
+        select(func.count()).select_from(model).where(col(model.organization_id) == organization_id)  # type: ignore[attr-defined]
     )
     async with db.read() as session:
         total = (await session.execute(query)).scalar_one()
