@@ -42,12 +42,11 @@ class Settings:
             db_pool_size=int(env.get("DB_POOL_SIZE") or defaults.db_pool_size),
             db_max_overflow=int(env.get("DB_MAX_OVERFLOW") or defaults.db_max_overflow),
             db_pool_timeout_s=float(env.get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout_s),
+            sqlite_busy_timeout_ms=int(
+                env.get("SQLITE_BUSY_TIMEOUT_MS") or defaults.sqlite_busy_timeout_ms
+            ),
             graphql_ide=_flag(env.get("GRAPHQL_IDE"), default=defaults.graphql_ide),
         )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

@@ -1,0 +1,30 @@
+"""Settings come from the environment only, with documented defaults."""
+
+from __future__ import annotations
+
+from app.core.config import DEFAULT_DATABASE_URL, Settings
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert DEFAULT_DATABASE_URL.startswith("sqlite+aiosqlite:///")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.graphql_ide is True
+
+
+def test_environment_overrides() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql+asyncpg://u@db:5432/x",
+            "HOST": "0.0.0.0",
+            "PORT": "9000",
+            "DB_POOL_SIZE": "3",
+            "SQLITE_BUSY_TIMEOUT_MS": "250",
+            "GRAPHQL_IDE": "false",
+        }
+    )
+    assert settings.database_url == "postgresql+asyncpg://u@db:5432/x"
+    assert (settings.host, settings.port, settings.db_pool_size) == ("0.0.0.0", 9000, 3)
+    assert settings.sqlite_busy_timeout_ms == 250
+    assert settings.graphql_ide is False
