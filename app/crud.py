@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -243,46 +243,62 @@ async def programs_by_participant(
     return _group((participant_id, program) for participant_id, program in rows)
 
 
+_Owned = TypeVar("_Owned", Balance, Counter, ParticipantTier)
+
+
+async def _owned_by(
+    session: AsyncSession,
+    model: type[_Owned],
+    *,
+    organization_id: uuid.UUID,
+    participant_ids: Sequence[uuid.UUID],
+    order_by: Sequence[Any],
+) -> dict[uuid.UUID, list[_Owned]]:
+    rows = await session.scalars(
+        select(model)
+        .where(
+            col(model.organization_id) == organization_id,
+            col(model.participant_id).in_(participant_ids),
+        )
+        .order_by(*order_by)
+    )
+    return _group((row.participant_id, row) for row in rows)
+
+
 async def balances_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Balance]]:
-    rows = await session.scalars(
-        select(Balance)
-        .where(
-            col(Balance.organization_id) == organization_id,
-            col(Balance.participant_id).in_(participant_ids),
-        )
-        .order_by(col(Balance.asset_id))
+    return await _owned_by(
+        session,
+        Balance,
+        organization_id=organization_id,
+        participant_ids=participant_ids,
+        order_by=[col(Balance.asset_id)],
     )
-    return _group((row.participant_id, row) for row in rows)
 
 
 async def counters_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Counter]]:
-    rows = await session.scalars(
-        select(Counter)
-        .where(
-            col(Counter.organization_id) == organization_id,
-            col(Counter.participant_id).in_(participant_ids),
-        )
-        .order_by(col(Counter.key))
+    return await _owned_by(
+        session,
+        Counter,
+        organization_id=organization_id,
+        participant_ids=participant_ids,
+        order_by=[col(Counter.key)],
     )
-    return _group((row.participant_id, row) for row in rows)
 
 
 async def tiers_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ParticipantTier]]:
-    rows = await session.scalars(
-        select(ParticipantTier)
-        .where(
-            col(ParticipantTier.organization_id) == organization_id,
-            col(ParticipantTier.participant_id).in_(participant_ids),
-        )
-        .order_by(col(ParticipantTier.program_id), col(ParticipantTier.tier_key))
+    return await _owned_by(
+        session,
+        ParticipantTier,
+        organization_id=organization_id,
+        participant_ids=participant_ids,
+        order_by=[col(ParticipantTier.program_id), col(ParticipantTier.tier_key)],
     )
-    return _group((row.participant_id, row) for row in rows)
 
 
 async def assets_by_id(
