@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -38,6 +38,7 @@ __all__ = [
     "get_or_create_organization",
     "get_program",
     "has_organizations",
+    "list_participants",
     "participants_by_external_id",
     "participants_by_id",
     "programs_by_participant",
@@ -182,6 +183,61 @@ async def participants_by_external_id(
         )
     )
     return {row.external_id: row for row in rows}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_SEARCHED = ("external_id", "email", "phone", "first_name", "last_name", "display_name")
+
+
+async def list_participants(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    external_id: str | None,
+    status: ParticipantStatus | None,
+    program_id: uuid.UUID | None,
+    search: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+    order_by: Sequence[str],
+    descending: bool,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> list[Participant]:
+    """A keyset page: rows after `after` (the sort key of the previous page's last row)."""
+    table = Participant.__table__.c  # type: ignore[attr-defined]
+    query = select(Participant).where(table.organization_id == organization_id)
+    if external_id is not None:
+        query = query.where(table.external_id == external_id)
+    if status is not None:
+        query = query.where(table.status == status)
+    if created_from is not None:
+        query = query.where(table.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(table.created_at < created_to)
+    if program_id is not None:
+        query = query.where(
+            select(Enrollment.participant_id)
+            .where(
+                col(Enrollment.participant_id) == table.id,
+                col(Enrollment.program_id) == program_id,
+                col(Enrollment.status) == EnrollmentStatus.ACTIVE,
+            )
+            .exists()
+        )
+    if search:
+        pattern = f"%{_escape_like(search)}%"
+        query = query.where(or_(*(table[name].ilike(pattern, escape="\\") for name in _SEARCHED)))
+    columns = [table[name] for name in order_by]
+    if after is not None:
+        position = tuple_(*columns)
+        bound = tuple_(*(literal(v, type_=c.type) for v, c in zip(after, columns, strict=True)))
+        query = query.where(position < bound if descending else position > bound)
+    query = query.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit)
+    return list(await session.scalars(query))
 
 
 async def enroll(

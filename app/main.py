@@ -16,6 +16,8 @@ from app.health import healthz
 from app.rest import participants
 from app.rest.errors import exception_handlers
 from app.rest.openapi import openapi
+from app.rest.routing import resource
+from app.services.cursors import CursorCodec
 
 __all__ = ["app", "create_app"]
 
@@ -38,12 +40,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Route("/v1/participants", participants.create_participant, methods=["POST"]),
+        resource(
+            "/v1/participants",
+            {"GET": participants.list_participants, "POST": participants.create_participant},
+        ),
+        resource("/v1/participants/{participant_id}", {"GET": participants.get_participant}),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)
     app.state.settings = settings
+    app.state.cursor_codec = CursorCodec(settings.cursor_secret or settings.database_url)
     return app
 
 

@@ -133,6 +133,11 @@ class Participant(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("organization_id", "external_id"),
         UniqueConstraint("id", "organization_id"),
+        # Keyset pages: newest/oldest first, and by status (then creation time).
+        Index("ix_participants_org_created", "organization_id", "created_at", "id"),
+        Index(
+            "ix_participants_org_status_created", "organization_id", "status", "created_at", "id"
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

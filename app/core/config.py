@@ -30,6 +30,8 @@ class Settings:
     #: Bounded LRU caches for parsed and validated GraphQL documents.
     graphql_document_cache_size: int = 256
     graphql_ide: bool = True
+    #: Signs page cursors; when unset, a key derived from DATABASE_URL (shared by all workers).
+    cursor_secret: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
                 env.get("SQLITE_BUSY_TIMEOUT_MS") or defaults.sqlite_busy_timeout_ms
             ),
             graphql_ide=_flag(env.get("GRAPHQL_IDE"), default=defaults.graphql_ide),
+            cursor_secret=env.get("CURSOR_SECRET") or None,
         )
 
 

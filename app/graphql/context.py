@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 from app.core.db import Database
 from app.graphql.loaders import Loaders
 from app.services.auth import Principal
+from app.services.cursors import CursorCodec
 
 __all__ = ["Context", "Info"]
 
@@ -22,6 +23,7 @@ class Context:
     db: Database
     principal: Principal
     loaders: Loaders
+    cursor_codec: CursorCodec
 
 
 Info = StrawberryInfo[Context, None]

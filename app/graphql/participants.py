@@ -13,6 +13,7 @@ from strawberry.types.unset import UNSET
 from strawberry.utils.str_converters import to_camel_case
 
 from app.graphql.context import Info
+from app.graphql.listing import ParticipantConnection, resolve_participants
 from app.graphql.types import Participant, ParticipantStatus, UserError
 from app.services import participants as service
 from app.services.errors import FieldError, ValidationFailed
@@ -90,6 +91,14 @@ class Query:
     participant: Participant | None = strawberry.field(
         resolver=resolve_participant,
         description="Exactly one of id or externalId. Null when not found.",
+    )
+    participants: ParticipantConnection = strawberry.field(
+        resolver=resolve_participants,
+        description=(
+            "The organization's participants, a page at a time (first: 1-200, default 50; "
+            "newest first unless orderBy says otherwise). Pass a pageInfo.endCursor as `after` "
+            "for the next page."
+        ),
     )
 
 

@@ -44,6 +44,7 @@ class GraphQLApp(GraphQL[Context, None]):
             db=db,
             principal=principal,
             loaders=Loaders.create(db, principal.organization_id),
+            cursor_codec=request.app.state.cursor_codec,
         )
 
     def decode_json(self, data: str | bytes) -> object:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.access import database, require_principal
 from app.core.responses import JSONResponse
 from app.rest.body import read_json_object
-from app.rest.shapes import participant_body
-from app.services import participants as service
+from app.rest.listing_params import parse_list_params
+from app.rest.shapes import participant_body, participant_list
+from app.services import participant_listing, participants
+from app.services.errors import NotFound
 
-__all__ = ["create_participant"]
+__all__ = ["create_participant", "get_participant", "list_participants"]
 
 
 async def create_participant(request: Request) -> Response:
@@ -19,12 +23,42 @@ async def create_participant(request: Request) -> Response:
     principal = await require_principal(request)
     data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
     db = database(request)
-    outcome = await service.create_participant(
+    outcome = await participants.create_participant(
         db, organization_id=principal.organization_id, data=data
     )
-    state = outcome.known_state or await service.load_participant_state(
+    state = outcome.known_state or await participants.load_participant_state(
         db, organization_id=principal.organization_id, participant_id=outcome.participant.id
     )
     return JSONResponse(
         participant_body(outcome.participant, state), status_code=201 if outcome.created else 200
     )
+
+
+async def list_participants(request: Request) -> Response:
+    """`GET /v1/participants`: a page of slim participants, newest first by default."""
+    principal = await require_principal(request)
+    params = parse_list_params(request.query_params)
+    page = await participant_listing.list_participants(
+        database(request),
+        request.app.state.cursor_codec,
+        organization_id=principal.organization_id,
+        filter=params.filter(),
+        sort=params.sort_by,
+        direction=params.sort_dir,
+        limit=params.limit,
+        after=params.cursor,
+    )
+    return JSONResponse(participant_list(page))
+
+
+async def get_participant(request: Request) -> Response:
+    """`GET /v1/participants/{id}`: the whole participant; 404 if unknown, malformed or foreign."""
+    principal = await require_principal(request)
+    try:
+        participant_id = uuid.UUID(request.path_params["participant_id"])
+    except ValueError:
+        raise NotFound("no such participant") from None
+    participant, state = await participants.get_participant_detail(
+        database(request), organization_id=principal.organization_id, participant_id=participant_id
+    )
+    return JSONResponse(participant_body(participant, state))

@@ -7,6 +7,7 @@ from typing_extensions import TypedDict  # pydantic needs this one on Python < 3
 
 from app.core.formats import format_decimal, format_timestamp
 from app.models import Participant
+from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
 __all__ = [
@@ -14,8 +15,12 @@ __all__ = [
     "ErrorBody",
     "FieldProblem",
     "ParticipantBody",
+    "ParticipantList",
+    "ParticipantSummary",
     "TierBody",
     "participant_body",
+    "participant_list",
+    "participant_summary",
 ]
 
 
@@ -31,7 +36,9 @@ class TierBody(TypedDict):
     rank: int
 
 
-class ParticipantBody(TypedDict):
+class ParticipantSummary(TypedDict):
+    """A list item: the participant without its derived state."""
+
     id: str
     external_id: str
     status: str
@@ -40,14 +47,29 @@ class ParticipantBody(TypedDict):
     first_name: str | None
     last_name: str | None
     display_name: str | None
+    created_at: str
+    updated_at: str
+
+
+class ParticipantBody(ParticipantSummary):
+    """The whole participant, as `POST` and `GET /v1/participants/{id}` answer it."""
+
     attributes: dict[str, str]
     tags: list[str]
     balances: list[BalanceBody]
     counters: dict[str, str]
     tiers: dict[str, TierBody]
     program_ids: list[str]
-    created_at: str
-    updated_at: str
+
+
+class Pagination(TypedDict):
+    has_more: bool
+    next_cursor: str | None
+
+
+class ParticipantList(TypedDict):
+    data: list[ParticipantSummary]
+    pagination: Pagination
 
 
 class FieldProblem(TypedDict):
@@ -66,7 +88,7 @@ class ErrorBody(TypedDict, total=False):
     details: ErrorDetails
 
 
-def participant_body(row: Participant, state: ParticipantState) -> ParticipantBody:
+def participant_summary(row: Participant) -> ParticipantSummary:
     return {
         "id": str(row.id),
         "external_id": row.external_id,
@@ -76,6 +98,24 @@ def participant_body(row: Participant, state: ParticipantState) -> ParticipantBo
         "first_name": row.first_name,
         "last_name": row.last_name,
         "display_name": row.display_name,
+        "created_at": format_timestamp(row.created_at),
+        "updated_at": format_timestamp(row.updated_at),
+    }
+
+
+def participant_list(page: ParticipantPage) -> ParticipantList:
+    return {
+        "data": [participant_summary(row) for row in page.participants],
+        "pagination": {
+            "has_more": page.has_more,
+            "next_cursor": page.end_cursor if page.has_more else None,
+        },
+    }
+
+
+def participant_body(row: Participant, state: ParticipantState) -> ParticipantBody:
+    return {
+        **participant_summary(row),
         "attributes": row.attributes,
         "tags": row.tags,
         "balances": [
@@ -92,6 +132,4 @@ def participant_body(row: Participant, state: ParticipantState) -> ParticipantBo
         # program (by id) wins here. GraphQL's `tiers` lists them all with their programId.
         "tiers": {t.tier_key: {"level": t.level, "rank": t.rank} for t in state.tiers},
         "program_ids": [str(p.id) for p in state.programs],
-        "created_at": format_timestamp(row.created_at),
-        "updated_at": format_timestamp(row.updated_at),
     }

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_TAGS",
     "PROFILE_FIELDS",
     "ParticipantCreate",
+    "field_errors",
     "parse_participant_create",
 ]
 
@@ -126,7 +127,12 @@ def parse_participant_create(data: Mapping[str, Any]) -> ParticipantCreate:
     try:
         return ParticipantCreate.model_validate(present)
     except PydanticValidationError as exc:
-        raise ValidationFailed([_field_error(error) for error in exc.errors()]) from None
+        raise ValidationFailed(field_errors(exc)) from None
+
+
+def field_errors(exc: PydanticValidationError) -> list[FieldError]:
+    """Pydantic's errors in the API's words (reasons: required, invalid, too_long, …)."""
+    return [_field_error(error) for error in exc.errors()]
 
 
 _REASONS = {
@@ -174,4 +180,8 @@ def _message(kind: str, error: ErrorDetails) -> str:
         return f"must be one of {ctx.get('expected')}"
     if kind.startswith("uuid"):
         return "must be a UUID"
+    if kind.startswith("int"):
+        return "must be a whole number"
+    if kind.startswith("datetime") or kind == "timezone_aware":
+        return "must be an RFC 3339 timestamp with an offset, e.g. 2024-01-15T10:30:00Z"
     return error["msg"]

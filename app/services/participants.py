@@ -18,13 +18,14 @@ from app.models import (
     ProgramStatus,
     utcnow,
 )
-from app.services.errors import FieldError, ValidationFailed
+from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.participant_input import MAX_ATTRIBUTES, parse_participant_create
 
 __all__ = [
     "ParticipantState",
     "UpsertOutcome",
     "create_participant",
+    "get_participant_detail",
     "load_participant_state",
 ]
 
@@ -102,6 +103,23 @@ def _check_enrollable(program: Program | None) -> None:
         raise ValidationFailed([FieldError(("program_id",), "not_found", "no such program")])
     if program.status == ProgramStatus.ARCHIVED:
         raise ValidationFailed([FieldError(("program_id",), "invalid", "the program is archived")])
+
+
+async def get_participant_detail(
+    db: Database, *, organization_id: uuid.UUID, participant_id: uuid.UUID
+) -> tuple[Participant, ParticipantState]:
+    """The participant with all its derived state; `NotFound` for unknown or foreign ids."""
+    async with db.read() as session:
+        found = await crud.participants_by_id(
+            session, organization_id=organization_id, ids=[participant_id]
+        )
+    participant = found.get(participant_id)
+    if participant is None:
+        raise NotFound("no such participant")
+    state = await load_participant_state(
+        db, organization_id=organization_id, participant_id=participant_id
+    )
+    return participant, state
 
 
 async def load_participant_state(

@@ -1,0 +1,111 @@
+"""`Query.participants`: a Relay-style connection over the shared listing service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.utils.str_converters import to_camel_case
+
+from app.graphql.context import Info
+from app.graphql.types import Participant, ParticipantStatus
+from app.services import participant_listing as listing
+from app.services.errors import ValidationFailed
+
+__all__ = ["ParticipantConnection", "resolve_participants"]
+
+ParticipantOrderField = strawberry.enum(
+    listing.SortField,
+    name="ParticipantOrderField",
+    description="STATUS orders by status, then by creation time.",
+)
+OrderDirection = strawberry.enum(listing.SortDirection, name="OrderDirection")
+
+
+@strawberry.input(description="All given conditions must hold.")
+class ParticipantFilter:
+    external_id: str | None = strawberry.field(default=None, description="Exact match.")
+    status: ParticipantStatus | None = None  # type: ignore[valid-type]
+    program_id: uuid.UUID | None = strawberry.field(
+        default=None, description="Actively enrolled in this program."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive substring of externalId, email, phone or a name field.",
+    )
+    created_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    created_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+
+@strawberry.input
+class ParticipantOrder:
+    field: ParticipantOrderField = listing.SortField.CREATED_AT  # type: ignore[valid-type]
+    direction: OrderDirection = listing.SortDirection.DESC  # type: ignore[valid-type]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class ParticipantEdge:
+    cursor: str
+    node: Participant
+
+
+@strawberry.type
+class ParticipantConnection:
+    edges: list[ParticipantEdge]
+    page_info: PageInfo
+
+
+#: Where each service argument lives in `Query.participants`.
+_ARGUMENT_PATHS = {"limit": ["first"], "cursor": ["after"]}
+
+
+async def resolve_participants(
+    info: Info,
+    first: int | None = listing.DEFAULT_PAGE_SIZE,
+    after: str | None = None,
+    filter: ParticipantFilter | None = None,
+    order_by: ParticipantOrder | None = None,
+) -> ParticipantConnection:
+    given = filter or ParticipantFilter()
+    order = order_by or ParticipantOrder()
+    try:
+        page = await listing.list_participants(
+            info.context.db,
+            info.context.cursor_codec,
+            organization_id=info.context.principal.organization_id,
+            filter=listing.ParticipantFilter(
+                external_id=given.external_id,
+                status=given.status,
+                program_id=given.program_id,
+                search=given.search,
+                created_from=given.created_from,
+                created_to=given.created_to,
+            ),
+            sort=order.field,
+            direction=order.direction,
+            limit=listing.DEFAULT_PAGE_SIZE if first is None else first,
+            after=after,
+        )
+    except ValidationFailed as exc:
+        problem = exc.errors[0]
+        name = str(problem.path[0])
+        path = _ARGUMENT_PATHS.get(name, ["filter", to_camel_case(name)])
+        raise GraphQLError(
+            f"{'.'.join(path)} {problem.message}",
+            extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
+        ) from None
+    return ParticipantConnection(
+        edges=[
+            ParticipantEdge(cursor=cursor, node=Participant.from_model(row))
+            for row, cursor in zip(page.participants, page.cursors, strict=True)
+        ],
+        page_info=PageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
+    )

@@ -1,0 +1,57 @@
+"""Query parameters of `GET /v1/participants`: strings in, typed values out (ranges are the
+service's business; see `app.services.participant_listing`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
+from starlette.datastructures import QueryParams
+
+from app.models import ParticipantStatus
+from app.services.errors import ValidationFailed
+from app.services.participant_input import field_errors
+from app.services.participant_listing import (
+    DEFAULT_PAGE_SIZE,
+    ParticipantFilter,
+    SortDirection,
+    SortField,
+)
+
+__all__ = ["ListParams", "parse_list_params"]
+
+
+class ListParams(BaseModel):
+    """`GET /v1/participants` query parameters. Unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+    program_id: uuid.UUID | None = None
+    status: ParticipantStatus | None = None
+    search: str | None = None
+    created_from: AwareDatetime | None = Field(default=None, alias="from")
+    created_to: AwareDatetime | None = Field(default=None, alias="to")
+    sort_by: SortField = SortField.CREATED_AT
+    sort_dir: SortDirection = SortDirection.DESC
+
+    def filter(self) -> ParticipantFilter:
+        return ParticipantFilter(
+            external_id=self.external_id,
+            status=self.status,
+            program_id=self.program_id,
+            search=self.search,
+            created_from=self.created_from,
+            created_to=self.created_to,
+        )
+
+
+def parse_list_params(params: QueryParams) -> ListParams:
+    try:
+        return ListParams.model_validate(dict(params))
+    except PydanticValidationError as exc:
+        raise ValidationFailed(field_errors(exc)) from None
