@@ -1,0 +1,158 @@
+"""Query.participants: the connection, its arguments, and batched lazy fields (issue 3)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from app.core.db import Database
+from app.services.auth import IssuedKey
+from tests.graphql.test_participants import seed_state
+from tests.helpers import graphql
+from tests.rest.test_list_participants import expected_order, seed
+
+PAGE = """
+query Page($first: Int, $after: String, $filter: ParticipantFilter, $orderBy: ParticipantOrder) {
+  participants(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+    edges { cursor node { id externalId status } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+DEEP = """
+query Deep($first: Int) {
+  participants(first: $first) {
+    edges { node {
+      id
+      programs { id name }
+      balances { available asset { symbol } }
+      counters { key value }
+      tiers { key level rank }
+    } }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+
+async def page(
+    client: httpx.AsyncClient, headers: dict[str, str], **variables: Any
+) -> dict[str, Any]:
+    body = await graphql(client, PAGE, variables, headers=headers)
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"]["participants"]
+    return result
+
+
+@pytest.mark.parametrize("field", ["CREATED_AT", "EXTERNAL_ID", "STATUS"])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_walk_every_order(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    org: IssuedKey,
+    db: Database,
+    field: str,
+    direction: str,
+) -> None:
+    rows = await seed(db, org, count=11)
+    order = {"field": field, "direction": direction}
+    seen: list[str] = []
+    after = None
+    while True:
+        result = await page(client, headers, first=3, after=after, orderBy=order)
+        seen += [edge["node"]["id"] for edge in result["edges"]]
+        if result["edges"]:
+            assert result["pageInfo"]["endCursor"] == result["edges"][-1]["cursor"]
+        if not result["pageInfo"]["hasNextPage"]:
+            break
+        after = result["pageInfo"]["endCursor"]
+    assert seen == expected_order(rows, field.lower(), direction.lower())
+
+
+async def test_any_edge_cursor_resumes_after_that_edge(
+    client: httpx.AsyncClient, headers: dict[str, str], org: IssuedKey, db: Database
+) -> None:
+    await seed(db, org, count=6)
+    everyone = await page(client, headers, first=6)
+    middle = everyone["edges"][2]["cursor"]
+    rest = await page(client, headers, first=6, after=middle)
+    assert [e["node"]["id"] for e in rest["edges"]] == [
+        e["node"]["id"] for e in everyone["edges"][3:]
+    ]
+
+
+async def test_filter_and_defaults(
+    client: httpx.AsyncClient, headers: dict[str, str], org: IssuedKey, db: Database
+) -> None:
+    rows = await seed(db, org, count=60)
+    default = await page(client, headers)
+    assert len(default["edges"]) == 50
+    assert default["pageInfo"]["hasNextPage"] is True
+    suspended = await page(
+        client, headers, first=200, filter={"status": "SUSPENDED", "search": "JOHN"}
+    )
+    assert {e["node"]["id"] for e in suspended["edges"]} == {
+        str(p.id) for p in rows if p.status == "SUSPENDED" and p.first_name == "John"
+    }
+    empty = await page(client, headers, filter={"externalId": "nobody"})
+    assert empty == {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
+@pytest.mark.parametrize(
+    ("variables", "argument"),
+    [
+        ({"first": 0}, ["first"]),
+        ({"first": 201}, ["first"]),
+        ({"after": "garbage"}, ["after"]),
+        ({"filter": {"search": "s" * 256}}, ["filter", "search"]),
+        ({"filter": {"createdFrom": "2024-01-01T00:00:00"}}, ["filter", "createdFrom"]),
+    ],
+)
+async def test_bad_arguments(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    variables: dict[str, Any],
+    argument: list[str],
+) -> None:
+    body = await graphql(client, PAGE, variables, headers=headers)
+    assert body["data"] is None
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == argument
+    assert error["message"] != "Unexpected error."
+
+
+@pytest.mark.parametrize("size", [1, 10, 100])
+async def test_lazy_fields_cost_a_fixed_number_of_statements(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    org: IssuedKey,
+    db: Database,
+    sql: Any,
+    size: int,
+) -> None:
+    rows = await seed(db, org, count=size)
+    for row in rows:
+        await seed_state(db, org.organization_id, row.id)
+    with sql() as log:
+        body = await graphql(client, DEEP, {"first": size}, headers=headers)
+    edges = body["data"]["participants"]["edges"]
+    assert len(edges) == size
+    assert all(len(e["node"]["balances"]) == 1 for e in edges)
+    assert all(e["node"]["tiers"][0]["level"] == "gold" for e in edges)
+    # authentication, the page, programs, balances, assets, counters, tiers
+    assert log.count == 7, log.statements
+
+
+async def test_other_organizations_are_not_listed(
+    client: httpx.AsyncClient, headers: dict[str, str], db: Database
+) -> None:
+    from app.services.auth import issue_key
+
+    other = await issue_key(db, organization_name=f"other-{uuid.uuid4().hex}")
+    await seed(db, other, count=3)
+    assert (await page(client, headers))["edges"] == []
