@@ -23,5 +23,10 @@ async def healthz(request: Request) -> Response:
         await asyncio.wait_for(database(request).ping(), timeout=_TIMEOUT_S)
     except Exception as exc:  # any failure to answer means "not healthy"
         logger.warning("health check failed: %r", exc)
-        return error_response(503, "unavailable", "the database is not answering")
+        return error_response(
+            503,
+            "service_unavailable",
+            "the database is not answering",
+            headers={"Retry-After": "1"},
+        )
     return JSONResponse({"status": "ok"})

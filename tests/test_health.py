@@ -25,7 +25,8 @@ async def test_unreachable_database_is_503() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             response = await client.get("/healthz")
             assert response.status_code == 503
-            assert response.json()["code"] == "unavailable"
+            assert response.json()["code"] == "service_unavailable"
+            assert response.headers["retry-after"] == "1"
             unauthorized = await client.post(
                 "/v1/participants",
                 json={"external_id": "x"},

@@ -20,6 +20,22 @@ def test_schema_file_is_current() -> None:
 
 async def test_openapi_describes_create(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
+    paths = document["paths"]
+    assert {"get", "post"} <= set(paths["/v1/participants"])
+    assert "get" in paths["/v1/participants/{participant_id}"]
+    listed = {p["name"] for p in paths["/v1/participants"]["get"]["parameters"]}
+    assert listed == {
+        "external_id",
+        "limit",
+        "cursor",
+        "program_id",
+        "status",
+        "search",
+        "from",
+        "to",
+        "sort_by",
+        "sort_dir",
+    }
     post = document["paths"]["/v1/participants"]["post"]
     assert set(post["responses"]) >= {"200", "201", "400", "401", "413", "415"}
     schemas = document["components"]["schemas"]

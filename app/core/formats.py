@@ -10,7 +10,7 @@ __all__ = ["format_decimal", "format_timestamp"]
 
 def format_timestamp(value: datetime) -> str:
     """RFC 3339 in UTC with a `Z`, e.g. `2024-01-15T10:30:00.123456Z`."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def format_decimal(value: Decimal) -> str:

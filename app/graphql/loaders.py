@@ -76,9 +76,15 @@ class Loaders:
             assets=_lookup(db, organization_id, crud.assets_by_id, "asset_ids"),
         )
 
+    def forget(self, participant_id: uuid.UUID) -> None:
+        """Drop what this request has cached about a participant that was just written."""
+        for loader in (self.programs, self.balances, self.counters, self.tiers):
+            if loader.cache_map.get(participant_id) is not None:  # clear() raises when absent
+                loader.clear(participant_id)
+
     def prime(self, participant_id: uuid.UUID, state: ParticipantState) -> None:
         """Seed the loaders with state already known, so reading it costs no query."""
-        self.programs.prime(participant_id, state.programs)
-        self.balances.prime(participant_id, state.balances)
-        self.counters.prime(participant_id, state.counters)
-        self.tiers.prime(participant_id, state.tiers)
+        self.programs.prime(participant_id, state.programs, force=True)
+        self.balances.prime(participant_id, state.balances, force=True)
+        self.counters.prime(participant_id, state.counters, force=True)
+        self.tiers.prime(participant_id, state.tiers, force=True)

@@ -17,6 +17,7 @@ from app.graphql.listing import ParticipantConnection, resolve_participants
 from app.graphql.types import Participant, ParticipantStatus, UserError
 from app.services import participants as service
 from app.services.errors import FieldError, ValidationFailed
+from app.services.participant_input import is_storable_text
 
 __all__ = ["CreateParticipantInput", "CreateParticipantPayload", "Mutation", "Query"]
 
@@ -78,6 +79,8 @@ async def resolve_participant(
     if id is not None and external_id is None:
         row = await loaders.participant_by_id.load(id)
     elif external_id is not None and id is None:
+        if not is_storable_text(external_id):
+            return None  # no participant can have it
         row = await loaders.participant_by_external_id.load(external_id)
     else:
         raise GraphQLError(
@@ -118,8 +121,11 @@ class Mutation:
             return CreateParticipantPayload(
                 participant=None, created=False, user_errors=user_errors(exc.errors)
             )
+        loaders = info.context.loaders
         if outcome.known_state is not None:
-            info.context.loaders.prime(outcome.participant.id, outcome.known_state)
+            loaders.prime(outcome.participant.id, outcome.known_state)
+        else:
+            loaders.forget(outcome.participant.id)
         return CreateParticipantPayload(
             participant=Participant.from_model(outcome.participant),
             created=outcome.created,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,7 +50,11 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        value = orjson.loads(data)
+        if not isinstance(value, dict | list):  # a list is refused later: batching is off
+            # Strawberry answers this with a 400, as for any body that is not JSON.
+            raise json.JSONDecodeError("the body must be a JSON object", str(data), 0)
+        return value
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

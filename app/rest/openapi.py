@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.core.responses import JSONResponse
-from app.rest.shapes import ErrorBody, ParticipantBody
+from app.rest.listing_params import ListParams
+from app.rest.shapes import ErrorBody, ParticipantBody, ParticipantList
 from app.services.participant_input import ParticipantCreate
 
 __all__ = ["openapi", "openapi_document"]
@@ -33,12 +34,33 @@ def _participant(description: str) -> dict[str, Any]:
     }
 
 
+def _query_parameters() -> list[dict[str, Any]]:
+    schema = ListParams.model_json_schema(by_alias=True, ref_template=_REF)
+    definitions = schema.get("$defs", {})
+    parameters = []
+    for name, prop in schema["properties"].items():
+        parameters.append(
+            {"name": name, "in": "query", "required": False, "schema": _inline(prop, definitions)}
+        )
+    return parameters
+
+
+def _inline(prop: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """Parameter schemas with enum references resolved in place."""
+    if "$ref" in prop:
+        return dict(definitions[prop["$ref"].rsplit("/", 1)[-1]])
+    if "anyOf" in prop:
+        return {**prop, "anyOf": [_inline(p, definitions) for p in prop["anyOf"]]}
+    return prop
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema([(ParticipantCreate, "validation")], ref_template=_REF)
     components: dict[str, Any] = dict(schemas.get("$defs", {}))
     components["Participant"] = TypeAdapter(ParticipantBody).json_schema(ref_template=_REF)
     components["Error"] = TypeAdapter(ErrorBody).json_schema(ref_template=_REF)
+    components["ParticipantList"] = TypeAdapter(ParticipantList).json_schema(ref_template=_REF)
     for schema in list(components.values()):
         components.update(schema.pop("$defs", {}))
     return {
@@ -58,6 +80,23 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"ApiKeyHeader": []}, {"BearerKey": []}],
         "paths": {
             "/v1/participants": {
+                "get": {
+                    "operationId": "listParticipants",
+                    "summary": "List participants a page at a time (keyset cursors)",
+                    "parameters": _query_parameters(),
+                    "responses": {
+                        "200": {
+                            "description": "A page of participants (slim form)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": _REF.format(model="ParticipantList")}
+                                }
+                            },
+                        },
+                        "400": _error("Bad parameter; details.fields names it"),
+                        "401": _error("Missing, unknown or revoked API key"),
+                    },
+                },
                 "post": {
                     "operationId": "createParticipant",
                     "summary": "Create a participant (upsert on external_id)",
@@ -76,6 +115,25 @@ def openapi_document() -> dict[str, Any]:
                         "401": _error("Missing, unknown or revoked API key"),
                         "413": _error("Body larger than 1 MiB"),
                         "415": _error("Body is not JSON"),
+                    },
+                },
+            },
+            "/v1/participants/{participant_id}": {
+                "get": {
+                    "operationId": "getParticipant",
+                    "summary": "Get a participant with its balances, counters, tiers and programs",
+                    "parameters": [
+                        {
+                            "name": "participant_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "format": "uuid"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _participant("The participant"),
+                        "401": _error("Missing, unknown or revoked API key"),
+                        "404": _error("Unknown, malformed or another organization's id"),
                     },
                 }
             },

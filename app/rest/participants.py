@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,7 +14,7 @@ from app.rest.body import read_json_object
 from app.rest.listing_params import parse_list_params
 from app.rest.shapes import participant_body, participant_list
 from app.services import participant_listing, participants
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationFailed
 
 __all__ = ["create_participant", "get_participant", "list_participants"]
 
@@ -38,17 +39,26 @@ async def list_participants(request: Request) -> Response:
     """`GET /v1/participants`: a page of slim participants, newest first by default."""
     principal = await require_principal(request)
     params = parse_list_params(request.query_params)
-    page = await participant_listing.list_participants(
-        database(request),
-        request.app.state.cursor_codec,
-        organization_id=principal.organization_id,
-        filter=params.filter(),
-        sort=params.sort_by,
-        direction=params.sort_dir,
-        limit=params.limit,
-        after=params.cursor,
-    )
+    try:
+        page = await participant_listing.list_participants(
+            database(request),
+            request.app.state.cursor_codec,
+            organization_id=principal.organization_id,
+            filter=params.filter(),
+            sort=params.sort_by,
+            direction=params.sort_dir,
+            limit=params.limit,
+            after=params.cursor,
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            [replace(e, path=(_QUERY_NAMES.get(str(e.path[0]), e.path[0]),)) for e in exc.errors]
+        ) from None
     return JSONResponse(participant_list(page))
+
+
+#: Service argument → query parameter, where they differ.
+_QUERY_NAMES = {"created_from": "from", "created_to": "to"}
 
 
 async def get_participant(request: Request) -> Response:

@@ -27,6 +27,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "ParticipantCreate",
     "field_errors",
+    "is_storable_text",
     "parse_participant_create",
 ]
 
@@ -39,6 +40,17 @@ def _no_controls(value: str) -> str:
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise PydanticCustomError("invalid", "must not contain control characters")
     return _encodable(value)
+
+
+def is_storable_text(value: str) -> bool:
+    """False for text no participant field can hold (NUL, lone surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _encodable(value: str) -> str:
@@ -73,7 +85,9 @@ def _tag_set(tags: list[str]) -> list[str]:
     unique = list(dict.fromkeys(tag.lower() for tag in tags))
     for tag in unique:
         if len(tag) > 255:
-            raise PydanticCustomError("too_long", "tags must be at most 255 characters")
+            raise PydanticCustomError(
+                "tag_too_long", "must be at most 255 characters once lower-cased"
+            )
     if len(unique) > MAX_TAGS:
         raise PydanticCustomError("too_many", f"must hold at most {MAX_TAGS} distinct tags")
     return unique
@@ -143,6 +157,7 @@ _REASONS = {
     "too_short": "too_short",
     "invalid": "invalid",
     "too_many": "too_many",
+    "tag_too_long": "too_long",
 }
 
 

@@ -11,7 +11,7 @@ import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from app import crud
@@ -20,6 +20,7 @@ from app.core.formats import format_timestamp
 from app.models import Participant, ParticipantStatus
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, ValidationFailed
+from app.services.participant_input import is_storable_text
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -98,8 +99,19 @@ async def list_participants(
         errors.append(FieldError(("limit",), "invalid", f"must be from 1 to {MAX_PAGE_SIZE}"))
     for name in ("created_from", "created_to"):
         moment = getattr(filter, name)
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             errors.append(FieldError((name,), "invalid", "must include a UTC offset, e.g. Z"))
+            continue
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            errors.append(FieldError((name,), "invalid", "is out of range"))
+    for name in ("external_id", "search"):
+        text = getattr(filter, name)
+        if text is not None and not is_storable_text(text):
+            errors.append(FieldError((name,), "invalid", "must be valid Unicode text without NUL"))
     if filter.search is not None and len(filter.search) > MAX_SEARCH_LENGTH:
         errors.append(
             FieldError(("search",), "too_long", f"must be at most {MAX_SEARCH_LENGTH} characters")

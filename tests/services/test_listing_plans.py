@@ -1,8 +1,9 @@
 """The listing queries are served by indexes: no full scan, no sort step (issue 3).
 
 The statement each listing sends is captured as the driver sees it and run again under EXPLAIN.
-PostgreSQL would rightly prefer a sequential scan (or a sort of a few rows) on a table this small, so
-both are priced out of its plans here: what remains shows whether an index can serve the query.
+PostgreSQL would rightly prefer a sequential scan (or a sort of a few rows) on a table this
+small, so both are priced out of its plans here: what remains shows whether an index can serve
+the query.
 """
 
 from __future__ import annotations
