@@ -67,8 +67,8 @@ def _enum(enum_class: type[enum.Enum]) -> SAEnum:
     return SAEnum(enum_class, native_enum=False, length=16, validate_strings=True)
 
 
-def _org_fk() -> Column[uuid.UUID]:
-    return Column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True)
+def _org_fk(*, index: bool = True) -> Column[uuid.UUID]:
+    return Column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=index)
 
 
 def _created() -> Column[datetime]:
@@ -162,13 +162,16 @@ class Participant(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
 
 
-def _owned_by_participant() -> tuple[ForeignKeyConstraint, ...]:
+def _owned_by_participant(table: str) -> tuple[ForeignKeyConstraint | Index, ...]:
     return (
         ForeignKeyConstraint(
             ["participant_id", "organization_id"],
             ["participants.id", "participants.organization_id"],
             ondelete="CASCADE",
         ),
+        # Serves the loaders' `organization_id = ? AND participant_id IN (…)`. An index on
+        # organization_id alone would lure SQLite's planner into scanning the whole tenant.
+        Index(f"ix_{table}_org_participant", "organization_id", "participant_id"),
     )
 
 
@@ -177,7 +180,7 @@ class Enrollment(SQLModel, table=True):
 
     __tablename__ = "enrollments"
     __table_args__ = (
-        *_owned_by_participant(),
+        *_owned_by_participant("enrollments"),
         ForeignKeyConstraint(
             ["program_id", "organization_id"],
             ["programs.id", "programs.organization_id"],
@@ -188,7 +191,7 @@ class Enrollment(SQLModel, table=True):
 
     participant_id: uuid.UUID = Field(primary_key=True)
     program_id: uuid.UUID = Field(primary_key=True)
-    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
     status: EnrollmentStatus = Field(
         default=EnrollmentStatus.ACTIVE,
         sa_column=Column(_enum(EnrollmentStatus), nullable=False),
@@ -202,7 +205,7 @@ class Balance(SQLModel, table=True):
 
     __tablename__ = "balances"
     __table_args__ = (
-        *_owned_by_participant(),
+        *_owned_by_participant("balances"),
         ForeignKeyConstraint(
             ["asset_id", "organization_id"],
             ["assets.id", "assets.organization_id"],
@@ -213,7 +216,7 @@ class Balance(SQLModel, table=True):
 
     participant_id: uuid.UUID = Field(primary_key=True)
     asset_id: uuid.UUID = Field(primary_key=True)
-    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
     available: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
     deferred: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
     held: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
@@ -224,11 +227,11 @@ class Counter(SQLModel, table=True):
     """A numeric accumulator keyed by name; `reset_after` is a Go-style duration such as `720h`."""
 
     __tablename__ = "counters"
-    __table_args__ = _owned_by_participant()
+    __table_args__ = _owned_by_participant("counters")
 
     participant_id: uuid.UUID = Field(primary_key=True)
     key: str = Field(sa_column=Column(String(255), primary_key=True))
-    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
     value: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
     reset_after: str | None = Field(default=None, sa_column=Column(String(32)))
     last_reset_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -240,7 +243,7 @@ class ParticipantTier(SQLModel, table=True):
 
     __tablename__ = "participant_tiers"
     __table_args__ = (
-        *_owned_by_participant(),
+        *_owned_by_participant("participant_tiers"),
         ForeignKeyConstraint(
             ["program_id", "organization_id"],
             ["programs.id", "programs.organization_id"],
@@ -251,7 +254,7 @@ class ParticipantTier(SQLModel, table=True):
     participant_id: uuid.UUID = Field(primary_key=True)
     program_id: uuid.UUID = Field(primary_key=True)
     tier_key: str = Field(sa_column=Column(String(64), primary_key=True))
-    organization_id: uuid.UUID = Field(sa_column=_org_fk())
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
     level: str = Field(sa_column=Column(String(64), nullable=False))
     rank: int = Field(nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
