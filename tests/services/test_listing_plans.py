@@ -83,3 +83,22 @@ async def test_each_sort_walks_its_index(
         assert any(name in plan for name in index.split("|")), plan
         assert "TEMP B-TREE" not in plan, plan  # SQLite: no sort step
         assert "Sort" not in plan.replace("Sort Key", ""), plan  # PostgreSQL: no sort node
+
+
+async def test_lazy_field_batches_use_the_participant_index(db: Database, org: IssuedKey) -> None:
+    """The loaders' `organization_id = ? AND participant_id IN (…)` must not scan the tenant."""
+    from sqlalchemy import text
+
+    if not db.is_sqlite:
+        pytest.skip("SQLite's planner is the one that went astray")
+    for table in ("balances", "counters", "participant_tiers", "enrollments"):
+        async with db.read() as session:
+            rows = await session.execute(
+                text(
+                    f"EXPLAIN QUERY PLAN SELECT * FROM {table} "
+                    "WHERE organization_id = :org AND participant_id IN (:a, :b)"
+                ),
+                {"org": org.organization_id.hex, "a": "a", "b": "b"},
+            )
+            plan = " ".join(str(row[-1]) for row in rows)
+        assert f"ix_{table}_org_participant" in plan or "participant_id=?" in plan, plan
