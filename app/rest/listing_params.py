@@ -40,14 +40,7 @@ class ListParams(BaseModel):
     sort_dir: SortDirection = SortDirection.DESC
 
     def filter(self) -> ParticipantFilter:
-        return ParticipantFilter(
-            external_id=self.external_id,
-            status=self.status,
-            program_id=self.program_id,
-            search=self.search,
-            created_from=self.created_from,
-            created_to=self.created_to,
-        )
+        return ParticipantFilter.taken_from(self)
 
 
 def parse_list_params(params: QueryParams) -> ListParams:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +67,14 @@ class ParticipantFilter:
     #: created_at ≥ created_from and < created_to (a half-open range).
     created_from: datetime | None = None
     created_to: datetime | None = None
+
+    @classmethod
+    def taken_from(cls, source: object) -> ParticipantFilter:
+        """The filter named by `source`'s attributes of the same names (a face's parsed input)."""
+        return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
+
+    def conditions(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +137,7 @@ async def list_participants(
         rows = await crud.list_participants(
             session,
             organization_id=organization_id,
-            external_id=filter.external_id,
-            status=filter.status,
-            program_id=filter.program_id,
-            search=filter.search,
-            created_from=filter.created_from,
-            created_to=filter.created_to,
+            **filter.conditions(),
             order_by=SORT_KEYS[sort],
             descending=direction is SortDirection.DESC,
             after=position,
