@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.utils.str_converters import to_camel_case
 
 from app.graphql.context import Info
+from app.graphql.prefetch import page_node_selections, prefetch_participant_fields
 from app.graphql.types import Participant, ParticipantStatus
 from app.services import participant_listing as listing
 from app.services.errors import ValidationFailed
@@ -95,6 +96,9 @@ async def resolve_participants(
             f"{'.'.join(path)} {problem.message}",
             extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
         ) from None
+    await prefetch_participant_fields(
+        info.context.loaders, [row.id for row in page.participants], page_node_selections(info)
+    )
     return ParticipantConnection(
         edges=[
             ParticipantEdge(cursor=cursor, node=Participant.from_model(row))

@@ -17,10 +17,27 @@ from app.core.db import Database
 from app.models import Asset, Balance, Counter, Participant, ParticipantTier, Program
 from app.services.participants import ParticipantState
 
-__all__ = ["Loaders"]
+__all__ = ["Loaders", "now_or_later"]
 
 K = TypeVar("K")
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+def now_or_later(loader: DataLoader[K, T], key: K, convert: Callable[[T], R]) -> R | Awaitable[R]:
+    """`convert(value)` right away when the loader already holds `key`'s value, else an awaitable.
+
+    A resolver that returns a plain value costs GraphQL no task and no await; the loader still
+    batches every key that is not cached yet.
+    """
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and not future.exception():
+        return convert(future.result())
+
+    async def later() -> R:
+        return convert(await loader.load(key))
+
+    return later()
 
 
 def _loader(

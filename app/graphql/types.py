@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeAlias, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from app import models
 from app.graphql.context import Info
+from app.graphql.loaders import now_or_later
 
 __all__ = [
     "Asset",
@@ -22,6 +25,30 @@ __all__ = [
     "Program",
     "UserError",
 ]
+
+T = TypeVar("T")
+M = TypeVar("M")
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: What a lazy field's resolver returns: the value when its loader holds it already, else an
+#: awaitable (see `now_or_later`).
+Lazy: TypeAlias = T | Awaitable[T]
+
+
+def lazy_field(graphql_type: object) -> Callable[[F], F]:
+    """`@strawberry.field` for a resolver typed `Lazy[X]`: the schema shows `graphql_type`."""
+    return cast(Callable[[F], F], strawberry.field(graphql_type=graphql_type))
+
+
+def _each(convert: Callable[[M], T]) -> Callable[[Iterable[M]], list[T]]:
+    return lambda rows: [convert(row) for row in rows]
+
+
+def _existing_asset(row: models.Asset | None) -> Asset:
+    if row is None:  # pragma: no cover - a foreign key guarantees the asset exists
+        raise LookupError("a balance's asset is missing")
+    return Asset.from_model(row)
+
 
 ParticipantStatus = strawberry.enum(models.ParticipantStatus, name="ParticipantStatus")
 
@@ -81,12 +108,9 @@ class Balance:
     deferred: Decimal
     held: Decimal
 
-    @strawberry.field
-    async def asset(self, info: Info) -> Asset:
-        row = await info.context.loaders.assets.load(self.asset_id)
-        if row is None:  # pragma: no cover - a foreign key guarantees the asset exists
-            raise LookupError(f"asset {self.asset_id} is missing")
-        return Asset.from_model(row)
+    @lazy_field(Asset)
+    def asset(self, info: Info) -> Lazy[Asset]:
+        return now_or_later(info.context.loaders.assets, self.asset_id, _existing_asset)
 
     @classmethod
     def from_model(cls, row: models.Balance) -> Balance:
@@ -139,27 +163,27 @@ class Participant:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field
-    async def program_ids(self, info: Info) -> list[uuid.UUID]:
-        return [program.id for program in await info.context.loaders.programs.load(self.id)]
+    @lazy_field(list[uuid.UUID])
+    def program_ids(self, info: Info) -> Lazy[list[uuid.UUID]]:
+        return now_or_later(
+            info.context.loaders.programs, self.id, lambda rows: [row.id for row in rows]
+        )
 
-    @strawberry.field
-    async def programs(self, info: Info) -> list[Program]:
-        return [Program.from_model(p) for p in await info.context.loaders.programs.load(self.id)]
+    @lazy_field(list[Program])
+    def programs(self, info: Info) -> Lazy[list[Program]]:
+        return now_or_later(info.context.loaders.programs, self.id, _each(Program.from_model))
 
-    @strawberry.field
-    async def balances(self, info: Info) -> list[Balance]:
-        return [Balance.from_model(b) for b in await info.context.loaders.balances.load(self.id)]
+    @lazy_field(list[Balance])
+    def balances(self, info: Info) -> Lazy[list[Balance]]:
+        return now_or_later(info.context.loaders.balances, self.id, _each(Balance.from_model))
 
-    @strawberry.field
-    async def counters(self, info: Info) -> list[Counter]:
-        return [Counter.from_model(c) for c in await info.context.loaders.counters.load(self.id)]
+    @lazy_field(list[Counter])
+    def counters(self, info: Info) -> Lazy[list[Counter]]:
+        return now_or_later(info.context.loaders.counters, self.id, _each(Counter.from_model))
 
-    @strawberry.field
-    async def tiers(self, info: Info) -> list[ParticipantTier]:
-        return [
-            ParticipantTier.from_model(t) for t in await info.context.loaders.tiers.load(self.id)
-        ]
+    @lazy_field(list[ParticipantTier])
+    def tiers(self, info: Info) -> Lazy[list[ParticipantTier]]:
+        return now_or_later(info.context.loaders.tiers, self.id, _each(ParticipantTier.from_model))
 
     @classmethod
     def from_model(cls, row: models.Participant) -> Participant:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -156,3 +157,51 @@ async def test_other_organizations_are_not_listed(
     other = await issue_key(db, organization_name=f"other-{uuid.uuid4().hex}")
     await seed(db, other, count=3)
     assert (await page(client, headers))["edges"] == []
+
+
+FRAGMENTS = """
+fragment Money on Balance { available asset { symbol } }
+fragment State on Participant { balances { ...Money } ... on Participant { tiers { level } } }
+query Fragments($first: Int) {
+  participants(first: $first) { edges { node { id ...State } } }
+}
+"""
+
+
+def _table_read(statement: str) -> str:
+    match = re.search(r"\bFROM\s+\"?(\w+)", statement)
+    assert match, statement
+    return match[1]
+
+
+@pytest.mark.parametrize(
+    ("query", "loaded"),
+    [
+        (PAGE, []),
+        (FRAGMENTS, ["balances", "assets", "participant_tiers"]),
+        (DEEP, ["enrollments", "balances", "assets", "counters", "participant_tiers"]),
+    ],
+    ids=["no lazy field", "through fragments", "all lazy fields"],
+)
+async def test_a_page_loads_exactly_the_selected_lazy_fields(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    org: IssuedKey,
+    db: Database,
+    sql: Any,
+    query: str,
+    loaded: list[str],
+) -> None:
+    rows = await seed(db, org, count=3)
+    for row in rows:
+        await seed_state(db, org.organization_id, row.id)
+    with sql() as log:
+        body = await graphql(client, query, {"first": 3}, headers=headers)
+    assert "errors" not in body, body
+    assert len(body["data"]["participants"]["edges"]) == 3
+    tables = [_table_read(statement) for statement in log.statements[2:]]
+    assert sorted(tables) == sorted(loaded), log.statements
+    if query is FRAGMENTS:
+        node = body["data"]["participants"]["edges"][0]["node"]
+        assert node["balances"][0]["asset"]["symbol"]
+        assert node["tiers"][0]["level"] == "gold"
