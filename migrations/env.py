@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -28,9 +29,16 @@ def _configure(**kwargs: object) -> None:
     )
 
 
+#: Any constant: PostgreSQL advisory lock held while migrating, so app processes that start
+#: together (`python -m app serve` migrates first) upgrade one at a time instead of racing.
+_MIGRATION_LOCK = 0x6C6F79616C7479
+
+
 def _run_with(connection: Connection) -> None:
     _configure(connection=connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         context.run_migrations()
 
 

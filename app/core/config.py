@@ -27,6 +27,13 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_pool_timeout_s: float = 30.0
+    #: PostgreSQL: seconds before a pooled connection is replaced (survives server-side timeouts).
+    db_pool_recycle_s: int = 1800
+    #: PostgreSQL: prepared statements cached per connection. 0 turns caching off and names each
+    #: statement uniquely, which PgBouncer in transaction pooling mode needs.
+    db_statement_cache_size: int = 100
+    #: PostgreSQL: a statement running longer than this many seconds is cancelled.
+    db_command_timeout_s: float = 30.0
     #: Bounded LRU caches for parsed and validated GraphQL documents.
     graphql_document_cache_size: int = 256
     graphql_ide: bool = True
@@ -44,6 +51,13 @@ class Settings:
             db_pool_size=int(env.get("DB_POOL_SIZE") or defaults.db_pool_size),
             db_max_overflow=int(env.get("DB_MAX_OVERFLOW") or defaults.db_max_overflow),
             db_pool_timeout_s=float(env.get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout_s),
+            db_pool_recycle_s=int(env.get("DB_POOL_RECYCLE") or defaults.db_pool_recycle_s),
+            db_statement_cache_size=int(
+                env.get("DB_STATEMENT_CACHE_SIZE") or defaults.db_statement_cache_size
+            ),
+            db_command_timeout_s=float(
+                env.get("DB_COMMAND_TIMEOUT") or defaults.db_command_timeout_s
+            ),
             sqlite_busy_timeout_ms=int(
                 env.get("SQLITE_BUSY_TIMEOUT_MS") or defaults.sqlite_busy_timeout_ms
             ),

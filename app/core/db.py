@@ -8,6 +8,7 @@ immediate one waits its turn.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,7 +40,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_s,
+            pool_recycle=settings.db_pool_recycle_s,
             pool_pre_ping=True,
+            connect_args=_asyncpg_arguments(settings),
         )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +69,19 @@ def create_engine(settings: Settings) -> AsyncEngine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _asyncpg_arguments(settings: Settings) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "prepared_statement_cache_size": settings.db_statement_cache_size,
+        "command_timeout": settings.db_command_timeout_s,
+    }
+    if settings.db_statement_cache_size == 0:
+        # Behind PgBouncer (transaction pooling) a statement name must never be reused, as the
+        # next transaction may run on another server connection that already has it.
+        arguments["statement_cache_size"] = 0
+        arguments["prepared_statement_name_func"] = lambda: f"__asyncpg_{uuid.uuid4()}__"
+    return arguments
 
 
 class Database:

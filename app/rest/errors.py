@@ -93,5 +93,6 @@ exception_handlers = {
     InterfaceError: _unavailable,
     PoolTimeout: _unavailable,
     ConnectionError: _unavailable,
+    TimeoutError: _unavailable,  # asyncpg's command timeout (DB_COMMAND_TIMEOUT)
     Exception: _unexpected,
 }

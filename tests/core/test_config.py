@@ -22,8 +22,13 @@ def test_environment_overrides() -> None:
             "DB_POOL_SIZE": "3",
             "SQLITE_BUSY_TIMEOUT_MS": "250",
             "GRAPHQL_IDE": "false",
+            "DB_STATEMENT_CACHE_SIZE": "0",
+            "DB_COMMAND_TIMEOUT": "2.5",
+            "DB_POOL_RECYCLE": "60",
         }
     )
+    assert settings.db_statement_cache_size == 0
+    assert (settings.db_command_timeout_s, settings.db_pool_recycle_s) == (2.5, 60)
     assert settings.database_url == "postgresql+asyncpg://u@db:5432/x"
     assert (settings.host, settings.port, settings.db_pool_size) == ("0.0.0.0", 9000, 3)
     assert settings.sqlite_busy_timeout_ms == 250

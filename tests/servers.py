@@ -1,0 +1,69 @@
+"""Real server processes for the tests that need them (`python -m app serve`, uvicorn inside)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+__all__ = ["ROOT", "free_port", "run_cli", "start_serve", "stop", "wait_until_healthy"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """`python -m app ARGS` to completion; raises when it fails."""
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def start_serve(
+    *, database_url: str, port: int, args: tuple[str, ...] = ()
+) -> subprocess.Popen[str]:
+    """`python -m app serve` on 127.0.0.1:`port`; its stdout is a pipe (the first key, if any)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def wait_until_healthy(base_url: str, server: subprocess.Popen[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, f"server exited with {server.returncode}"
+        try:
+            if httpx.get(f"{base_url}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "server did not come up"
+        time.sleep(0.1)
+
+
+def stop(server: subprocess.Popen[str]) -> int:
+    """Terminate and wait. uvicorn shuts down gracefully, then re-raises SIGTERM (-15)."""
+    server.terminate()
+    return server.wait(timeout=20)
