@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.graphql.limits import Limits
 from app.graphql.schema import build_schema
 from app.graphql.view import GraphQLApp
 from app.health import healthz
@@ -35,8 +36,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.db.dispose()
 
     graphql = GraphQLApp(
-        build_schema(document_cache_size=settings.graphql_document_cache_size),
+        build_schema(
+            document_cache_size=settings.graphql_document_cache_size,
+            limits=Limits(
+                max_depth=settings.graphql_max_depth,
+                max_aliases=settings.graphql_max_aliases,
+                max_tokens=settings.graphql_max_tokens,
+                introspection=settings.graphql_introspection,
+            ),
+        ),
         ide=settings.graphql_ide,
+        max_body_bytes=settings.max_body_bytes,
     )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -37,6 +37,13 @@ class Settings:
     #: Bounded LRU caches for parsed and validated GraphQL documents.
     graphql_document_cache_size: int = 256
     graphql_ide: bool = True
+    #: When off, introspection is refused and errors carry no "Did you mean …?" hints.
+    graphql_introspection: bool = True
+    #: Refused before execution: deeper selections (counted below the top-level field, so
+    #: `participants { edges { node { id } } }` is 3), more aliases, longer documents.
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 5000
     #: Signs page cursors; when unset, a key derived from DATABASE_URL (shared by all workers).
     cursor_secret: str | None = None
 
@@ -62,6 +69,12 @@ class Settings:
                 env.get("SQLITE_BUSY_TIMEOUT_MS") or defaults.sqlite_busy_timeout_ms
             ),
             graphql_ide=_flag(env.get("GRAPHQL_IDE"), default=defaults.graphql_ide),
+            graphql_introspection=_flag(
+                env.get("GRAPHQL_INTROSPECTION"), default=defaults.graphql_introspection
+            ),
+            graphql_max_depth=int(env.get("GRAPHQL_MAX_DEPTH") or defaults.graphql_max_depth),
+            graphql_max_aliases=int(env.get("GRAPHQL_MAX_ALIASES") or defaults.graphql_max_aliases),
+            graphql_max_tokens=int(env.get("GRAPHQL_MAX_TOKENS") or defaults.graphql_max_tokens),
             cursor_secret=env.get("CURSOR_SECRET") or None,
         )
 

@@ -9,11 +9,12 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 from strawberry.types import ExecutionContext
 
 from app.core.formats import format_decimal, format_timestamp
+from app.graphql.limits import DocumentLimits, DocumentRules, Limits
 from app.graphql.participants import Mutation, Query
 from app.services.errors import ServiceError
 
@@ -46,13 +47,16 @@ class Schema(strawberry.Schema):
                 )
 
 
-def build_schema(*, document_cache_size: int = DOCUMENT_CACHE_SIZE) -> Schema:
+def build_schema(
+    *, document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: Limits | None = None
+) -> Schema:
+    rules = DocumentRules(limits or Limits(), cache_size=document_cache_size)
     return Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
+            lambda: DocumentLimits(rules),
             lambda: ParserCache(maxsize=document_cache_size),
-            lambda: ValidationCache(maxsize=document_cache_size),
             lambda: MaskErrors(should_mask_error=is_unexpected),
         ],
         scalar_overrides={

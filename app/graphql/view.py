@@ -7,10 +7,12 @@ import json
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from app.access import Unauthorized, database, require_principal, unauthorized_response
+from app.core.request_body import BadBody, read_limited
+from app.core.responses import error_response
 from app.graphql.context import Context
 from app.graphql.loaders import Loaders
 from app.graphql.schema import Schema
@@ -18,9 +20,24 @@ from app.graphql.schema import Schema
 __all__ = ["GraphQLApp"]
 
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands out the already-read body, then defers to the real one."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, schema: Schema, *, ide: bool = True) -> None:
+    def __init__(self, schema: Schema, *, ide: bool = True, max_body_bytes: int) -> None:
         super().__init__(schema, graphql_ide="graphiql" if ide else None)
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -32,9 +49,14 @@ class GraphQLApp(GraphQL[Context, None]):
                 return
             try:
                 request.state.principal = await require_principal(request)
+                body = await read_limited(request, max_bytes=self.max_body_bytes)
             except Unauthorized as exc:
                 await unauthorized_response(exc)(scope, receive, send)
                 return
+            except BadBody as exc:
+                await error_response(exc.status_code, exc.code, exc.message)(scope, receive, send)
+                return
+            receive = _replay(body, receive)
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.access import Unauthorized, unauthorized_response
+from app.core.request_body import BadBody
 from app.core.responses import error_response
-from app.rest.body import BadBody
 from app.services.errors import FieldPath, NotFound, ValidationFailed
 
 __all__ = ["exception_handlers", "field_name"]

@@ -1,0 +1,153 @@
+"""What a GraphQL request may cost (issue 5): each limit at its edge and one past it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from app.core.config import Settings
+from app.main import create_app
+from app.services.auth import issue_key
+
+
+@pytest.fixture
+async def strict(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with small limits and introspection off, and a key for it."""
+    settings = Settings(
+        database_url=database_url,
+        graphql_max_depth=4,  # nesting below the top-level field: participants→…→held is 4
+        graphql_max_aliases=3,
+        graphql_max_tokens=200,
+        graphql_introspection=False,
+        max_body_bytes=4096,
+    )
+    application: Starlette = create_app(settings)
+    async with application.router.lifespan_context(application):
+        key = await issue_key(application.state.db, organization_name="limits")
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers={"X-API-Key": key.key}
+        ) as client:
+            yield client
+
+
+async def _errors(client: httpx.AsyncClient, query: str) -> tuple[Any, list[dict[str, Any]]]:
+    response = await client.post("/graphql", json={"query": query})
+    body = response.json()
+    return body.get("data"), body.get("errors", [])
+
+
+def _codes(errors: list[dict[str, Any]]) -> set[str]:
+    return {e.get("extensions", {}).get("code") for e in errors}
+
+
+async def test_depth_at_and_past_the_limit(strict: httpx.AsyncClient) -> None:
+    data, errors = await _errors(
+        strict, "{ participants { edges { node { balances { held } } } } }"
+    )
+    assert errors == []
+    assert data["participants"]["edges"] == []
+    deeper = "{ participants { edges { node { balances { asset { symbol } } } } } }"
+    data, errors = await _errors(strict, deeper)
+    assert data is None, errors
+    assert _codes(errors) == {"QUERY_TOO_DEEP"}, errors
+
+
+async def test_a_depth_of_fifty_is_refused_as_too_deep(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    query = "{ " + " { ".join((["participants", "edges", "node"] * 17)[:50]) + " }" * 50
+    response = await client.post("/graphql", json={"query": query}, headers=headers)
+    body = response.json()
+    assert body["data"] is None
+    assert "QUERY_TOO_DEEP" in _codes(body["errors"])
+
+
+def _aliases(count: int) -> str:
+    return (
+        "{ " + " ".join(f'a{i}: participant(externalId: "x") {{ id }}' for i in range(count)) + " }"
+    )
+
+
+@pytest.mark.parametrize(("count", "allowed"), [(3, True), (4, False)])
+async def test_aliases(strict: httpx.AsyncClient, count: int, allowed: bool) -> None:
+    data, errors = await _errors(strict, _aliases(count))
+    if allowed:
+        assert errors == []
+        assert data == {f"a{i}": None for i in range(count)}
+    else:
+        assert data is None, errors
+        assert _codes(errors) == {"TOO_MANY_ALIASES"}, errors
+
+
+async def test_a_thousand_aliases_are_refused_by_default(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    for count, codes in [(30, set()), (31, {"TOO_MANY_ALIASES"})]:
+        response = await client.post("/graphql", json={"query": _aliases(count)}, headers=headers)
+        assert _codes(response.json().get("errors", [])) == codes
+    response = await client.post("/graphql", json={"query": _aliases(1000)}, headers=headers)
+    body = response.json()
+    assert body["data"] is None
+    assert _codes(body["errors"]) == {"QUERY_TOO_LARGE"}
+
+
+async def test_tokens_past_the_limit(strict: httpx.AsyncClient) -> None:
+    data, errors = await _errors(strict, '{ participant(externalId: "x") { id } }' + " " * 10)
+    assert errors == []
+    long = "{ participants { edges { node { " + "id " * 300 + "} } } }"
+    data, errors = await _errors(strict, long)
+    assert data is None, errors
+    assert _codes(errors) == {"QUERY_TOO_LARGE"}, errors
+
+
+async def test_introspection_off_hides_the_schema_and_suggestions(
+    strict: httpx.AsyncClient, client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    data, errors = await _errors(strict, "{ __schema { types { name } } }")
+    assert data is None
+    assert _codes(errors) == {"INTROSPECTION_DISABLED"}
+    _, errors = await _errors(strict, '{ participant(externalId: "x") { externalI } }')
+    assert errors, errors
+    assert all("Did you mean" not in e["message"] for e in errors), errors
+    # on by default
+    response = await client.post(
+        "/graphql",
+        json={"query": '{ participant(externalId: "x") { externalI } }'},
+        headers=headers,
+    )
+    assert "Did you mean" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("size", [4097, 10 * 1024 * 1024])
+async def test_a_body_over_the_limit_is_413_before_parsing(
+    strict: httpx.AsyncClient, size: int
+) -> None:
+    body = b'{"query": "' + b" " * size + b'{ __typename }"}'
+    response = await strict.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+async def test_a_body_without_length_is_counted(strict: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "'
+        for _ in range(10):
+            yield b" " * 1024
+        yield b'{ __typename }"}'
+
+    response = await strict.post(
+        "/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+async def test_batching_is_off(strict: httpx.AsyncClient) -> None:
+    response = await strict.post("/graphql", json=[{"query": "{ __typename }"}] * 2)
+    assert response.status_code == 400
