@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -92,6 +92,41 @@ async def find_api_key(session: AsyncSession, *, key_hash: str) -> ApiKey | None
     """The live (not revoked) key with this hash."""
     return await session.scalar(
         select(ApiKey).where(col(ApiKey.key_hash) == key_hash, col(ApiKey.revoked_at).is_(None))
+    )
+
+
+async def touch_api_key(
+    session: AsyncSession, *, api_key_id: uuid.UUID, now: datetime, unless_since: datetime
+) -> None:
+    """Record a use of the key, unless one at or after `unless_since` is recorded already."""
+    await session.execute(
+        update(ApiKey)
+        .where(
+            col(ApiKey.id) == api_key_id,
+            or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < unless_since),
+        )
+        .values(last_used_at=now)
+    )
+
+
+async def list_api_keys(
+    session: AsyncSession, *, organization_name: str | None = None
+) -> list[tuple[ApiKey, str]]:
+    """Every key (revoked ones too) with its organization's name, oldest first."""
+    query = select(ApiKey, Organization.name).join(
+        Organization, col(Organization.id) == col(ApiKey.organization_id)
+    )
+    if organization_name is not None:
+        query = query.where(col(Organization.name) == organization_name)
+    rows = await session.execute(query.order_by(col(ApiKey.created_at), col(ApiKey.id)))
+    return [(key, name) for key, name in rows]
+
+
+async def revoke_api_key(session: AsyncSession, *, api_key_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(ApiKey)
+        .where(col(ApiKey.id) == api_key_id, col(ApiKey.revoked_at).is_(None))
+        .values(revoked_at=now)
     )
 
 

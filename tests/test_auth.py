@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -11,18 +13,24 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from app.core.db import Database
-from app.models import ApiKey, utcnow
-from app.services.auth import IssuedKey
+from app.models import ApiKey, Organization
+from app.services import auth
+from app.services.auth import LAST_USED_RESOLUTION, IssuedKey
+from app.services.errors import NotFound
 from tests.helpers import graphql
 
 QUERY = '{"query": "{ participant(externalId: \\"x\\") { id } }"}'
 
 
 async def _revoke(db: Database, key_id: uuid.UUID) -> None:
-    async with db.transaction() as session:
-        await session.execute(
-            update(ApiKey).where(col(ApiKey.id) == key_id).values(revoked_at=utcnow())
-        )
+    await auth.revoke_key(db, key_id_or_prefix=str(key_id))
+
+
+async def _last_used(db: Database, key_id: uuid.UUID) -> datetime | None:
+    async with db.read() as session:
+        row = await session.get(ApiKey, key_id)
+    assert row is not None
+    return row.last_used_at
 
 
 @pytest.mark.parametrize(
@@ -48,11 +56,11 @@ async def test_missing_or_unknown_key(client: httpx.AsyncClient, auth: dict[str,
 
 
 async def test_both_header_forms_work(client: httpx.AsyncClient, org: IssuedKey) -> None:
-    for auth in ({"X-API-Key": org.key}, {"Authorization": f"Bearer {org.key}"}):
-        response = await client.post("/v1/participants", json={"external_id": "h"}, headers=auth)
+    for given in ({"X-API-Key": org.key}, {"Authorization": f"Bearer {org.key}"}):
+        response = await client.post("/v1/participants", json={"external_id": "h"}, headers=given)
         assert response.status_code in (200, 201)
         body = await graphql(
-            client, '{ participant(externalId: "h") { externalId } }', headers=auth
+            client, '{ participant(externalId: "h") { externalId } }', headers=given
         )
         assert body["data"]["participant"]["externalId"] == "h"
 
@@ -98,3 +106,53 @@ async def test_openapi_needs_no_key(client: httpx.AsyncClient) -> None:
     response = await client.get("/openapi.json")
     assert response.status_code == 200
     assert "/v1/participants" in response.json()["paths"]
+
+
+async def test_last_used_is_written_at_most_once_a_minute(
+    client: httpx.AsyncClient, org: IssuedKey, db: Database, sql: Any
+) -> None:
+    assert await _last_used(db, org.api_key_id) is None
+    headers = {"X-API-Key": org.key}
+    with sql() as first:
+        await client.get("/v1/participants", headers=headers)
+    used = await _last_used(db, org.api_key_id)
+    assert used is not None
+    with sql() as second:
+        await client.get("/v1/participants", headers=headers)
+    assert await _last_used(db, org.api_key_id) == used
+    assert first.count == second.count + 1  # the UPDATE, once
+    # a minute later it is written again
+    async with db.transaction() as session:
+        await session.execute(
+            update(ApiKey)
+            .where(col(ApiKey.id) == org.api_key_id)
+            .values(last_used_at=used - LAST_USED_RESOLUTION)
+        )
+    await client.get("/v1/participants", headers=headers)
+    again = await _last_used(db, org.api_key_id)
+    assert again is not None
+    assert again > used
+
+
+async def test_list_and_revoke_keys(db: Database, org: IssuedKey) -> None:
+    second = await auth.issue_key(db, organization_name=(await _org_name(db, org)))
+    keys = await auth.list_keys(db, organization_name=await _org_name(db, org))
+    assert [k.id for k in keys] == [org.api_key_id, second.api_key_id]
+    assert all(k.revoked_at is None for k in keys)
+    assert all(k.prefix == key[:12] for k, key in zip(keys, [org.key, second.key], strict=True))
+    revoked = await auth.revoke_key(db, key_id_or_prefix=keys[1].prefix)
+    assert revoked.id == second.api_key_id
+    assert revoked.revoked_at is not None
+    again = await auth.revoke_key(db, key_id_or_prefix=str(second.api_key_id))
+    assert again.revoked_at == revoked.revoked_at  # idempotent: the first revocation stands
+    assert await auth.authenticate(db, second.key) is None
+    assert await auth.authenticate(db, org.key) is not None
+    with pytest.raises(NotFound):
+        await auth.revoke_key(db, key_id_or_prefix="sk_nothing")
+
+
+async def _org_name(db: Database, org: IssuedKey) -> str:
+    async with db.read() as session:
+        row = await session.get(Organization, org.organization_id)
+    assert row is not None
+    return row.name

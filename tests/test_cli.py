@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,29 @@ async def test_create_key_prints_the_key_alone(kind: str, tmp_path: Path) -> Non
         assert keys[0] != keys[1]
     finally:
         await discard_database(url)
+
+
+async def test_list_and_revoke_keys(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}"
+    key = (await asyncio.to_thread(run_cli, "create-key", "--org", "acme", database_url=url)).stdout
+    await asyncio.to_thread(run_cli, "create-key", "--org", "beta", database_url=url)
+    listed = (await asyncio.to_thread(run_cli, "list-keys", database_url=url)).stdout
+    assert key.strip() not in listed
+    header, acme, beta = listed.splitlines()
+    assert header.split()[:3] == ["ID", "ORGANIZATION", "PREFIX"]
+    assert acme.split()[1:3] == ["acme", key[:12]]
+    assert acme.split()[-2:] == ["-", "-"]  # never used, not revoked
+    only_beta = await asyncio.to_thread(run_cli, "list-keys", "--org", "beta", database_url=url)
+    assert only_beta.stdout.splitlines()[1:] == [beta]
+
+    revoked = await asyncio.to_thread(run_cli, "revoke-key", key[:12], database_url=url)
+    assert "revoked" in revoked.stdout
+    after = await asyncio.to_thread(run_cli, "list-keys", "--org", "acme", database_url=url)
+    assert after.stdout.splitlines()[1].split()[-1].endswith("Z")  # the revocation time
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        await asyncio.to_thread(run_cli, "revoke-key", "sk_unknown", database_url=url)
+    assert failed.value.returncode == 1
+    assert "no API key" in failed.value.stderr
 
 
 def test_serve_prints_a_key_and_serves(tmp_path: Path) -> None:

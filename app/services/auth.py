@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from app import crud
 from app.core.db import Database
 from app.core.security import KEY_PREFIX, generate_api_key, hash_api_key
-from app.models import utcnow
+from app.models import ApiKey, utcnow
+from app.services.errors import NotFound
 
-__all__ = ["IssuedKey", "Principal", "authenticate", "issue_key"]
+__all__ = [
+    "LAST_USED_RESOLUTION",
+    "AmbiguousKey",
+    "IssuedKey",
+    "KeyInfo",
+    "Principal",
+    "authenticate",
+    "issue_key",
+    "list_keys",
+    "revoke_key",
+]
+
+#: `last_used_at` is written at most this often per key, so using a key costs no write per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +52,12 @@ async def authenticate(db: Database, key: str) -> Principal | None:
         row = await crud.find_api_key(session, key_hash=hash_api_key(key))
     if row is None:
         return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        async with db.transaction() as session:
+            await crud.touch_api_key(
+                session, api_key_id=row.id, now=now, unless_since=now - LAST_USED_RESOLUTION
+            )
     return Principal(organization_id=row.organization_id, api_key_id=row.id)
 
 
@@ -48,3 +69,59 @@ async def issue_key(db: Database, *, organization_name: str) -> IssuedKey:
         org = await crud.get_or_create_organization(session, name=organization_name, now=now)
         row = await crud.create_api_key(session, organization_id=org.id, key=key, now=now)
     return IssuedKey(organization_id=org.id, api_key_id=row.id, key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What may be shown about a key after its creation: never the key itself."""
+
+    id: uuid.UUID
+    organization: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiKey, organization: str) -> KeyInfo:
+        return cls(
+            id=row.id,
+            organization=organization,
+            prefix=row.prefix,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+async def list_keys(db: Database, *, organization_name: str | None = None) -> list[KeyInfo]:
+    async with db.read() as session:
+        rows = await crud.list_api_keys(session, organization_name=organization_name)
+    return [KeyInfo.of(row, name) for row, name in rows]
+
+
+class AmbiguousKey(Exception):
+    """A prefix that matches more than one key."""
+
+
+async def revoke_key(db: Database, *, key_id_or_prefix: str) -> KeyInfo:
+    """Revoke the key with this id or display prefix (idempotent); its requests fail from now on.
+
+    Raises NotFound when nothing matches and AmbiguousKey when a prefix matches several keys.
+    """
+    async with db.transaction() as session:
+        matches = [
+            (row, name)
+            for row, name in await crud.list_api_keys(session)
+            if str(row.id) == key_id_or_prefix or row.prefix == key_id_or_prefix
+        ]
+        if not matches:
+            raise NotFound(f"no API key with id or prefix {key_id_or_prefix!r}")
+        if len(matches) > 1:
+            raise AmbiguousKey(
+                f"{len(matches)} keys have the prefix {key_id_or_prefix!r}; use the id"
+            )
+        row, name = matches[0]
+        await crud.revoke_api_key(session, api_key_id=row.id, now=utcnow())
+        await session.refresh(row)
+    return KeyInfo.of(row, name)
