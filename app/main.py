@@ -6,14 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from app.access import RateLimitHeaders
 from app.core.config import Settings
 from app.core.db import Database
 from app.graphql.limits import Limits
 from app.graphql.schema import build_schema
 from app.graphql.view import GraphQLApp
 from app.health import healthz
+from app.ratelimit import create_limiter
 from app.rest import participants
 from app.rest.errors import exception_handlers
 from app.rest.openapi import openapi
@@ -29,11 +32,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.from_settings(settings)
+        app.state.limiter = create_limiter(settings)
         try:
             yield
         finally:
             # aiosqlite's worker threads would otherwise keep the process alive.
             await app.state.db.dispose()
+            if app.state.limiter is not None:
+                await app.state.limiter.close()
 
     graphql = GraphQLApp(
         build_schema(
@@ -58,7 +64,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RateLimitHeaders)],
+        exception_handlers=exception_handlers,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or settings.database_url)
     return app

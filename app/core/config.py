@@ -44,6 +44,11 @@ class Settings:
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    #: Per-organization token bucket: sustained requests per second (0 = off) and burst size.
+    rate_limit_per_second: float = 0.0
+    rate_limit_burst: int = 30
+    #: Shares rate-limit buckets between workers; without it each process counts alone.
+    redis_url: str | None = None
     #: Signs page cursors; when unset, a key derived from DATABASE_URL (shared by all workers).
     cursor_secret: str | None = None
 
@@ -76,6 +81,11 @@ class Settings:
             graphql_max_aliases=int(env.get("GRAPHQL_MAX_ALIASES") or defaults.graphql_max_aliases),
             graphql_max_tokens=int(env.get("GRAPHQL_MAX_TOKENS") or defaults.graphql_max_tokens),
             cursor_secret=env.get("CURSOR_SECRET") or None,
+            rate_limit_per_second=float(
+                env.get("RATE_LIMIT_PER_SECOND") or defaults.rate_limit_per_second
+            ),
+            rate_limit_burst=int(env.get("RATE_LIMIT_BURST") or defaults.rate_limit_burst),
+            redis_url=env.get("REDIS_URL") or None,
         )
 
 

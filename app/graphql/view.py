@@ -10,7 +10,14 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from app.access import Unauthorized, database, require_principal, unauthorized_response
+from app.access import (
+    RateLimited,
+    Unauthorized,
+    database,
+    rate_limited_response,
+    require_principal,
+    unauthorized_response,
+)
 from app.core.request_body import BadBody, read_limited
 from app.core.responses import error_response
 from app.graphql.context import Context
@@ -52,6 +59,9 @@ class GraphQLApp(GraphQL[Context, None]):
                 body = await read_limited(request, max_bytes=self.max_body_bytes)
             except Unauthorized as exc:
                 await unauthorized_response(exc)(scope, receive, send)
+                return
+            except RateLimited as exc:
+                await rate_limited_response(exc)(scope, receive, send)
                 return
             except BadBody as exc:
                 await error_response(exc.status_code, exc.code, exc.message)(scope, receive, send)

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.access import Unauthorized, unauthorized_response
+from app.access import RateLimited, Unauthorized, rate_limited_response, unauthorized_response
 from app.core.request_body import BadBody
 from app.core.responses import error_response
 from app.services.errors import FieldPath, NotFound, ValidationFailed
@@ -57,6 +57,11 @@ async def _unauthorized(_: Request, exc: Exception) -> Response:
     return unauthorized_response(exc)
 
 
+async def _rate_limited(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RateLimited)
+    return rate_limited_response(exc)
+
+
 async def _not_found(_: Request, exc: Exception) -> Response:
     return error_response(404, "not_found", str(exc) or "not found")
 
@@ -87,6 +92,7 @@ exception_handlers = {
     ValidationFailed: _validation_failed,
     BadBody: _bad_body,
     Unauthorized: _unauthorized,
+    RateLimited: _rate_limited,
     NotFound: _not_found,
     HTTPException: _http_exception,
     OperationalError: _unavailable,
