@@ -12,13 +12,15 @@ from starlette.routing import Route
 from app.access import RateLimitHeaders
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.log import configure_logging
+from app.core.request_id import RequestIdMiddleware
 from app.graphql.limits import Limits
 from app.graphql.schema import build_schema
 from app.graphql.view import GraphQLApp
 from app.health import healthz
 from app.ratelimit import create_limiter
 from app.rest import participants
-from app.rest.errors import exception_handlers
+from app.rest.errors import CatchUnexpected, exception_handlers
 from app.rest.openapi import openapi
 from app.rest.routing import resource
 from app.services.cursors import CursorCodec
@@ -28,6 +30,7 @@ __all__ = ["app", "create_app"]
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -66,7 +69,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RateLimitHeaders)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(CatchUnexpected),
+            Middleware(RateLimitHeaders),
+        ],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )

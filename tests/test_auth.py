@@ -109,8 +109,9 @@ async def test_openapi_needs_no_key(client: httpx.AsyncClient) -> None:
 
 
 async def test_last_used_is_written_at_most_once_a_minute(
-    client: httpx.AsyncClient, org: IssuedKey, db: Database, sql: Any
+    client: httpx.AsyncClient, db: Database, sql: Any
 ) -> None:
+    org = await auth.issue_key(db, organization_name=f"org-{uuid.uuid4().hex}")
     assert await _last_used(db, org.api_key_id) is None
     headers = {"X-API-Key": org.key}
     with sql() as first:

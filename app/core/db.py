@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,7 +28,17 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
 
-__all__ = ["Database", "create_engine"]
+__all__ = ["UNAVAILABLE", "Database", "create_engine"]
+
+#: What the database raises when it is down, unreachable, or busy past its timeouts (including
+#: asyncpg's command timeout): the caller should retry, and nothing about it is the caller's fault.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+    ConnectionError,
+    TimeoutError,
+)
 
 _BEGIN_MODE = "sqlite_begin_mode"
 
@@ -42,11 +54,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
             pool_timeout=settings.db_pool_timeout_s,
             pool_recycle=settings.db_pool_recycle_s,
             pool_pre_ping=True,
+            hide_parameters=True,  # values (keys' hashes, personal data) never go into messages
             connect_args=_asyncpg_arguments(settings),
         )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=8)
+    engine = create_async_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=8, hide_parameters=True
+    )
     busy_timeout = settings.sqlite_busy_timeout_ms
 
     @event.listens_for(engine.sync_engine, "connect")

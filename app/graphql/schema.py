@@ -13,7 +13,9 @@ from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 from strawberry.types import ExecutionContext
 
+from app.core.db import UNAVAILABLE
 from app.core.formats import format_decimal, format_timestamp
+from app.core.request_id import current_request_id
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
 from app.graphql.participants import Mutation, Query
 from app.services.errors import ServiceError
@@ -33,18 +35,45 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError | ServiceError)
 
 
+def _is_unavailable(error: GraphQLError) -> bool:
+    return isinstance(error.original_error, UNAVAILABLE)
+
+
 class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Caller mistakes (syntax, validation, bad variables) are answered, not logged as failures.
         for error in errors:
-            if is_unexpected(error):
+            if _is_unavailable(error):
+                logger.warning(
+                    "database unavailable at %s: %s",
+                    error.path,
+                    type(error.original_error).__name__,
+                )
+            elif is_unexpected(error):
                 logger.error(
                     "GraphQL resolver failed at %s",
                     error.path,
                     exc_info=error.original_error,
                 )
+
+
+class MaskUnexpected(MaskErrors):
+    """Unexpected errors become "Unexpected error." with the request id to quote to support;
+    an unavailable database becomes a retryable `SERVICE_UNAVAILABLE`."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if _is_unavailable(error):
+            message = "The database is not available right now; retry shortly."
+            extensions: dict[str, object] = {"code": "SERVICE_UNAVAILABLE"}
+        else:
+            message = self.error_message
+            extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()}
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
 def build_schema(
@@ -57,7 +86,7 @@ def build_schema(
         extensions=[
             lambda: DocumentLimits(rules),
             lambda: ParserCache(maxsize=document_cache_size),
-            lambda: MaskErrors(should_mask_error=is_unexpected),
+            MaskUnexpected,
         ],
         scalar_overrides={
             datetime.datetime: dataclasses.replace(

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import RateLimited, Unauthorized, rate_limited_response, unauthorized_response
+from app.core.db import UNAVAILABLE
 from app.core.request_body import BadBody
+from app.core.request_id import current_request_id
 from app.core.responses import error_response
 from app.services.errors import FieldPath, NotFound, ValidationFailed
 
-__all__ = ["exception_handlers", "field_name"]
+__all__ = ["CatchUnexpected", "exception_handlers", "field_name"]
 
 logger = logging.getLogger("app.rest")
 
@@ -74,7 +75,9 @@ async def _http_exception(_: Request, exc: Exception) -> Response:
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
     # The database is down, unreachable, or busy past its timeout: the caller should retry.
-    logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
     return error_response(
         503,
         "service_unavailable",
@@ -83,9 +86,40 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "An unexpected error occurred.")
+class CatchUnexpected:
+    """Any exception no handler took: logged (redacted, with the request id) and answered 500.
+
+    Starlette's own last-resort handler re-raises for the server to log, which would write the
+    unredacted traceback; this middleware sits inside it and does not.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            logger.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
+            if started:  # too late for a 500; the connection is cut short instead
+                return
+            response = error_response(
+                500,
+                "internal_error",
+                "An unexpected error occurred.",
+                details={"request_id": current_request_id()},
+            )
+            await response(scope, receive, send)
 
 
 exception_handlers = {
@@ -95,10 +129,5 @@ exception_handlers = {
     RateLimited: _rate_limited,
     NotFound: _not_found,
     HTTPException: _http_exception,
-    OperationalError: _unavailable,
-    InterfaceError: _unavailable,
-    PoolTimeout: _unavailable,
-    ConnectionError: _unavailable,
-    TimeoutError: _unavailable,  # asyncpg's command timeout (DB_COMMAND_TIMEOUT)
-    Exception: _unexpected,
+    **dict.fromkeys(UNAVAILABLE, _unavailable),
 }
