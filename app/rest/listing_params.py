@@ -12,9 +12,11 @@ from starlette.datastructures import QueryParams
 
 from app.models import ParticipantStatus
 from app.services.errors import ValidationFailed
-from app.services.participant_input import field_errors
+from app.services.participant_input import NO_NUL, field_errors
 from app.services.participant_listing import (
     DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_SEARCH_LENGTH,
     ParticipantFilter,
     SortDirection,
     SortField,
@@ -28,12 +30,19 @@ class ListParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    limit: int = DEFAULT_PAGE_SIZE
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=255), NO_NUL] | None = (
+        None
+    )
+    # The service enforces the ranges; the schema only documents them (for /openapi.json).
+    limit: int = Field(
+        default=DEFAULT_PAGE_SIZE, json_schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE}
+    )
     cursor: str | None = None
     program_id: uuid.UUID | None = None
     status: ParticipantStatus | None = None
-    search: str | None = None
+    search: str | None = Field(
+        default=None, json_schema_extra={"maxLength": MAX_SEARCH_LENGTH, "pattern": "^[^\\u0000]*$"}
+    )
     created_from: AwareDatetime | None = Field(default=None, alias="from")
     created_to: AwareDatetime | None = Field(default=None, alias="to")
     sort_by: SortField = SortField.CREATED_AT

@@ -54,6 +54,15 @@ def _inline(prop: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]
     return prop
 
 
+def _always() -> dict[str, Any]:
+    """Answers any authenticated operation may give."""
+    return {
+        "429": _error("Rate limit exceeded (when enabled); see Retry-After"),
+        "500": _error("Unexpected failure; details.request_id identifies it in the logs"),
+        "503": _error("Database unavailable; retry after Retry-After seconds"),
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema([(ParticipantCreate, "validation")], ref_template=_REF)
@@ -63,6 +72,7 @@ def openapi_document() -> dict[str, Any]:
     components["ParticipantList"] = TypeAdapter(ParticipantList).json_schema(ref_template=_REF)
     for schema in list(components.values()):
         components.update(schema.pop("$defs", {}))
+    always = _always()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -95,6 +105,7 @@ def openapi_document() -> dict[str, Any]:
                         },
                         "400": _error("Bad parameter; details.fields names it"),
                         "401": _error("Missing, unknown or revoked API key"),
+                        **always,
                     },
                 },
                 "post": {
@@ -115,6 +126,7 @@ def openapi_document() -> dict[str, Any]:
                         "401": _error("Missing, unknown or revoked API key"),
                         "413": _error("Body larger than 1 MiB"),
                         "415": _error("Body is not JSON"),
+                        **always,
                     },
                 },
             },
@@ -134,6 +146,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _participant("The participant"),
                         "401": _error("Missing, unknown or revoked API key"),
                         "404": _error("Unknown, malformed or another organization's id"),
+                        **always,
                     },
                 }
             },

@@ -80,6 +80,8 @@ class FieldProblem(TypedDict):
 
 class ErrorDetails(TypedDict, total=False):
     fields: list[FieldProblem]
+    #: On 500 answers: quote it to whoever reads the logs.
+    request_id: str
 
 
 class ErrorBody(TypedDict, total=False):

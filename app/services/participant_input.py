@@ -14,9 +14,16 @@ from typing import Annotated, Any
 
 from annotated_types import MaxLen
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
 from app.models import ParticipantStatus
 from app.services.errors import FieldError, ValidationFailed
@@ -93,21 +100,54 @@ def _tag_set(tags: list[str]) -> list[str]:
     return unique
 
 
+class Documented:
+    """Adds keywords to a type's JSON schema (for /openapi.json) without changing validation,
+    which stays with the validators above and their precise error reasons."""
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(self.keywords)
+        return schema
+
+
+_CONTROLS = "\\u0000-\\u001f\\u007f-\\u009f"  # Unicode category Cc
+NO_CONTROLS = Documented(pattern=f"^[^{_CONTROLS}]*$")
+NO_NUL = Documented(pattern="^[^\\u0000]*$")
+
 ExternalId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=255),
     AfterValidator(_no_controls),
     AfterValidator(_not_blank),
+    Documented(pattern=f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"),
 ]
-Email = Annotated[str, StringConstraints(max_length=255), AfterValidator(_email)]
-Phone = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_controls)]
-Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_encodable)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=255),
+    AfterValidator(_email),
+    Documented(anyOf=[{"format": "email"}, {"const": ""}]),
+]
+Phone = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_controls), NO_CONTROLS]
+Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_encodable), NO_NUL]
 AttributeKey = Annotated[
     str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_controls)
 ]
-AttributeValue = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_encodable)]
-Attributes = Annotated[dict[AttributeKey, AttributeValue], MaxLen(MAX_ATTRIBUTES)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_no_controls)]
+AttributeValue = Annotated[
+    str, StringConstraints(max_length=1000), AfterValidator(_encodable), NO_NUL
+]
+Attributes = Annotated[
+    dict[AttributeKey, AttributeValue],
+    MaxLen(MAX_ATTRIBUTES),
+    Documented(propertyNames={"minLength": 1, "maxLength": 100, "pattern": f"^[^{_CONTROLS}]*$"}),
+]
+Tag = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_no_controls), NO_CONTROLS
+]
 
 
 class ParticipantCreate(BaseModel):
@@ -124,7 +164,14 @@ class ParticipantCreate(BaseModel):
     last_name: Name | None = None
     display_name: Name | None = None
     attributes: Attributes | None = None
-    tags: Annotated[list[Tag], AfterValidator(_tag_set)] | None = None
+    tags: (
+        Annotated[
+            list[Tag],
+            AfterValidator(_tag_set),
+            Documented(maxItems=MAX_TAGS, description="Distinct once lower-cased."),
+        ]
+        | None
+    ) = None
 
     def column_values(self) -> dict[str, Any]:
         """The participant columns this input sets (a cleared profile field becomes NULL)."""

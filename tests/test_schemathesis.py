@@ -1,0 +1,121 @@
+"""Schemathesis (issue 5): generated requests against a real server, for both documented faces.
+
+REST cases come from `/openapi.json`, GraphQL cases from the schema by introspection. Every
+response must be documented and match its schema, no request may cause a 5xx, and requests
+without a valid key must be refused. Examples are bounded (`MAX_EXAMPLES`) to keep CI fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Ok
+from schemathesis.schemas import BaseSchema
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.helpers import discard_database, fresh_database_url
+from tests.servers import free_port, start_serve, stop, wait_until_healthy
+
+MAX_EXAMPLES = 30
+BOUNDED = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,  # the same examples every run: CI stays deterministic
+)
+
+
+_UNEXPECTED = {"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"}
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    key: str
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    directory: Path = tmp_path_factory.mktemp("schemathesis")
+    url = asyncio.run(fresh_database_url(request.param, directory))
+    port = free_port()
+    server = start_serve(database_url=url, port=port)
+    try:
+        assert server.stdout is not None
+        key = [server.stdout.readline() for _ in range(2)][1].strip()
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base_url, server, 60)
+        yield Served(base_url, key)
+    finally:
+        stop(server)
+        asyncio.run(discard_database(url))
+
+
+def _refers(case: Any) -> bool:
+    """True when the case names something that must exist (a program) or be signed by the
+    server (a cursor): schema-valid random values for those are rightly refused with 400."""
+    query = case.query if isinstance(case.query, dict) else {}
+    body = case.body if isinstance(case.body, dict) else {}
+    return query.get("cursor") is not None or body.get("program_id") is not None
+
+
+def _exercise(schema: BaseSchema, check: Callable[[Any], None]) -> list[str]:
+    """Run `check` on every operation's bounded examples; the operations covered, by label."""
+    covered = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result  # every operation's schema is well-formed
+        operation = result.ok()
+
+        def run(case: Any) -> None:
+            check(case)
+
+        given(case=operation.as_strategy())(BOUNDED(run))()
+        covered.append(operation.label)
+    return covered
+
+
+def test_rest_conforms_to_its_openapi_document(served: Served) -> None:
+    schema = schemathesis.openapi.from_url(f"{served.base_url}/openapi.json")
+
+    def check(case: Any) -> None:
+        # All of schemathesis's checks: no 5xx, documented statuses, bodies matching their
+        # schemas, schema-valid data accepted, requests without a valid key refused.
+        case.call_and_validate(
+            base_url=served.base_url,
+            headers={"X-API-Key": served.key},
+            excluded_checks=[positive_data_acceptance] if _refers(case) else [],
+        )
+
+    covered = _exercise(schema, check)
+    assert "POST /v1/participants" in covered
+    assert "GET /v1/participants/{participant_id}" in covered
+
+
+def test_graphql_never_fails_unexpectedly(served: Served) -> None:
+    schema = schemathesis.graphql.from_url(
+        f"{served.base_url}/graphql", headers={"X-API-Key": served.key}
+    )
+
+    def check(case: Any) -> None:
+        # Generated operations may rightly fail (both id and externalId, a bad email); what must
+        # never happen is a 5xx, a non-JSON answer, an unexpected (masked) error, or a request
+        # without a key being served.
+        response = case.call(base_url=served.base_url, headers={"X-API-Key": served.key})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert set(body) <= {"data", "errors"}
+        for error in body.get("errors") or []:
+            assert error.get("extensions", {}).get("code") not in _UNEXPECTED, error
+        assert case.call(base_url=served.base_url).status_code == 401
+
+    covered = _exercise(schema, check)
+    assert {"Query.participants", "Mutation.createParticipant"} <= set(covered)
