@@ -44,7 +44,7 @@ async def require_principal(conn: HTTPConnection) -> Principal:
     key = api_key_from_headers(conn.headers)
     if key is None:
         raise Unauthorized("missing API key: send it as X-API-Key or Authorization: Bearer")
-    principal = await authenticate(database(conn), key)
+    principal = await authenticate(database(conn), key, cache=conn.app.state.key_cache)
     if principal is None:
         raise Unauthorized("invalid or revoked API key")
     limiter: RateLimiter | None = conn.app.state.limiter

@@ -24,6 +24,7 @@ from app.rest.errors import CatchUnexpected, exception_handlers
 from app.rest.openapi import openapi
 from app.rest.routing import resource
 from app.services.cursors import CursorCodec
+from app.services.key_cache import KeyCache
 
 __all__ = ["app", "create_app"]
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or settings.database_url)
+    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     return app
 
 

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables)
 from app.core.config import Settings
-from app.core.db import create_engine
+from app.core.db import WRITE_OPTIONS, create_engine
 
 target_metadata = SQLModel.metadata
 
@@ -46,6 +46,9 @@ async def _run_online() -> None:
     engine = create_engine(Settings(database_url=_database_url()))
     try:
         async with engine.connect() as connection:
+            # SQLite: take the write lock up front, so processes starting together migrate one
+            # after the other (the later one finds the schema current) instead of failing.
+            connection = await connection.execution_options(**WRITE_OPTIONS)
             await connection.run_sync(_run_with)
             await connection.commit()
     finally:

@@ -40,7 +40,9 @@ async def database_url(
 
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[Starlette]:
-    application = create_app(Settings(database_url=database_url))
+    # No key cache here: statement counts then always include the one key lookup, whatever ran
+    # before. The cache has tests of its own (tests/test_auth.py).
+    application = create_app(Settings(database_url=database_url, auth_cache_seconds=0))
     async with application.router.lifespan_context(application):
         yield application
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from datetime import datetime
@@ -9,21 +10,25 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import col
+from starlette.applications import Starlette
 
+from app.core.config import Settings
 from app.core.db import Database
+from app.main import create_app
 from app.models import ApiKey, Organization
 from app.services import auth
 from app.services.auth import LAST_USED_RESOLUTION, IssuedKey
 from app.services.errors import NotFound
+from app.services.key_cache import CachedKey, KeyCache
 from tests.helpers import graphql
 
 QUERY = '{"query": "{ participant(externalId: \\"x\\") { id } }"}'
 
 
-async def _revoke(db: Database, key_id: uuid.UUID) -> None:
-    await auth.revoke_key(db, key_id_or_prefix=str(key_id))
+async def _revoke(db: Database, key_id: uuid.UUID, cache: KeyCache | None = None) -> None:
+    await auth.revoke_key(db, key_id_or_prefix=str(key_id), cache=cache)
 
 
 async def _last_used(db: Database, key_id: uuid.UUID) -> datetime | None:
@@ -65,12 +70,14 @@ async def test_both_header_forms_work(client: httpx.AsyncClient, org: IssuedKey)
         assert body["data"]["participant"]["externalId"] == "h"
 
 
-async def test_revoked_key(client: httpx.AsyncClient, org: IssuedKey, db: Database) -> None:
+async def test_revoked_key(
+    client: httpx.AsyncClient, org: IssuedKey, db: Database, app: Starlette
+) -> None:
     headers = {"X-API-Key": org.key}
     assert (
         await client.post("/v1/participants", json={"external_id": "r"}, headers=headers)
     ).status_code == 201
-    await _revoke(db, org.api_key_id)
+    await _revoke(db, org.api_key_id, app.state.key_cache)  # revoked through this process
     rest = await client.post("/v1/participants", json={"external_id": "r"}, headers=headers)
     gql = await client.post(
         "/graphql", content=QUERY, headers={**headers, "Content-Type": "application/json"}
@@ -109,7 +116,7 @@ async def test_openapi_needs_no_key(client: httpx.AsyncClient) -> None:
 
 
 async def test_last_used_is_written_at_most_once_a_minute(
-    client: httpx.AsyncClient, db: Database, sql: Any
+    client: httpx.AsyncClient, db: Database, sql: Any, app: Starlette
 ) -> None:
     org = await auth.issue_key(db, organization_name=f"org-{uuid.uuid4().hex}")
     assert await _last_used(db, org.api_key_id) is None
@@ -121,7 +128,8 @@ async def test_last_used_is_written_at_most_once_a_minute(
     with sql() as second:
         await client.get("/v1/participants", headers=headers)
     assert await _last_used(db, org.api_key_id) == used
-    assert first.count == second.count + 1  # the UPDATE, once
+    assert [s for s in first.statements if s.startswith("UPDATE api_keys")]
+    assert not [s for s in second.statements if s.startswith("UPDATE api_keys")]
     # a minute later it is written again
     async with db.transaction() as session:
         await session.execute(
@@ -129,6 +137,7 @@ async def test_last_used_is_written_at_most_once_a_minute(
             .where(col(ApiKey.id) == org.api_key_id)
             .values(last_used_at=used - LAST_USED_RESOLUTION)
         )
+    app.state.key_cache.forget(org.api_key_id)  # as if its cache entry had expired
     await client.get("/v1/participants", headers=headers)
     again = await _last_used(db, org.api_key_id)
     assert again is not None
@@ -157,3 +166,58 @@ async def _org_name(db: Database, org: IssuedKey) -> str:
         row = await session.get(Organization, org.organization_id)
     assert row is not None
     return row.name
+
+
+async def test_a_cached_key_costs_no_query(database_url: str) -> None:
+    application = create_app(Settings(database_url=database_url, auth_cache_seconds=60))
+    async with application.router.lifespan_context(application):
+        db = application.state.db
+        issued = await auth.issue_key(db, organization_name=f"org-{uuid.uuid4().hex}")
+        statements: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement)
+
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            headers = {"X-API-Key": issued.key}
+            await client.get("/v1/participants", headers=headers)
+            event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+            try:
+                again = await client.get("/v1/participants", headers=headers)
+            finally:
+                event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert again.status_code == 200
+    assert not [s for s in statements if "api_keys" in s], statements
+
+
+async def test_a_key_revoked_elsewhere_stops_working_within_the_cache_time(
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, auth_cache_seconds=0.3)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        db = application.state.db
+        issued = await auth.issue_key(db, organization_name=f"org-{uuid.uuid4().hex}")
+        headers = {"X-API-Key": issued.key}
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/v1/participants", headers=headers)).status_code == 200
+            await auth.revoke_key(db, key_id_or_prefix=str(issued.api_key_id))  # no cache: "CLI"
+            await asyncio.sleep(0.35)
+            assert (await client.get("/v1/participants", headers=headers)).status_code == 401
+
+
+async def test_authentication_is_cached_without_outliving_its_ttl() -> None:
+    cache = KeyCache(ttl=60, max_entries=2)
+    entry = CachedKey(uuid.uuid4(), uuid.uuid4(), None, expires=0.0)
+    cache.put("a", entry)
+    assert cache.get("a") is entry
+    for name in ("b", "c"):
+        cache.put(name, CachedKey(uuid.uuid4(), uuid.uuid4(), None, expires=0.0))
+    assert cache.get("a") is None  # bounded: the least recently used went
+    assert KeyCache(ttl=0).put("x", entry) is entry
+    expired = KeyCache(ttl=0.01)
+    expired.put("x", CachedKey(uuid.uuid4(), uuid.uuid4(), None, expires=0.0))
+    await asyncio.sleep(0.02)
+    assert expired.get("x") is None

@@ -37,7 +37,12 @@ async def test_postgres_cut_off_and_back(tmp_path: Path) -> None:
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
     through_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
-    settings = Settings(database_url=through_proxy, db_pool_timeout_s=2, db_command_timeout_s=2)
+    settings = Settings(
+        database_url=through_proxy,
+        db_pool_timeout_s=2,
+        db_command_timeout_s=2,
+        auth_cache_seconds=0,  # every request reaches the database, even for its key
+    )
     try:
         async with _serving(settings) as (application, client):
             key = (await issue_key(application.state.db, organization_name="faults")).key

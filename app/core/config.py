@@ -44,6 +44,9 @@ class Settings:
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    #: Seconds a process trusts a key it has checked: a key revoked elsewhere (CLI, another
+    #: worker) stops working within this; 0 looks every key up on every request.
+    auth_cache_seconds: float = 5.0
     #: Per-organization token bucket: sustained requests per second (0 = off) and burst size.
     rate_limit_per_second: float = 0.0
     rate_limit_burst: int = 30
@@ -86,6 +89,7 @@ class Settings:
             ),
             rate_limit_burst=int(env.get("RATE_LIMIT_BURST") or defaults.rate_limit_burst),
             redis_url=env.get("REDIS_URL") or None,
+            auth_cache_seconds=float(env.get("AUTH_CACHE_SECONDS") or defaults.auth_cache_seconds),
         )
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
 
-__all__ = ["UNAVAILABLE", "Database", "create_engine"]
+__all__ = ["UNAVAILABLE", "WRITE_OPTIONS", "Database", "create_engine"]
 
 #: What the database raises when it is down, unreachable, or busy past its timeouts (including
 #: asyncpg's command timeout): the caller should retry, and nothing about it is the caller's fault.
@@ -41,6 +41,9 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 _BEGIN_MODE = "sqlite_begin_mode"
+#: Execution options for a connection that will write: on SQLite its transactions take the write
+#: lock when they begin (and wait for it up to the busy timeout) instead of failing later.
+WRITE_OPTIONS = {_BEGIN_MODE: "IMMEDIATE"}
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -107,7 +110,7 @@ class Database:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._reads = async_sessionmaker(engine, expire_on_commit=False)
         self._writes = async_sessionmaker(
-            engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}), expire_on_commit=False
+            engine.execution_options(**WRITE_OPTIONS), expire_on_commit=False
         )
 
     @classmethod
