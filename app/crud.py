@@ -6,9 +6,20 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -160,7 +171,6 @@ async def upsert_participant(
     except `attributes`, which merge key by key; `created_at` stays and `updated_at` moves.
     The returned row has `id == new_id` exactly when it was inserted.
     """
-    insert = _insert_for(session)
     row = {
         "status": ParticipantStatus.ACTIVE,
         "attributes": {},
@@ -171,24 +181,38 @@ async def upsert_participant(
         "created_at": now,
         "updated_at": now,
     }
-    stmt = insert(Participant).values(**row)
-    changes: dict[str, Any] = {
-        name: stmt.excluded[name] for name in values if name not in ("external_id", "attributes")
-    }
-    if "attributes" in values:
-        changes["attributes"] = _merged_attributes(session, stmt.excluded.attributes)
-    changes["updated_at"] = stmt.excluded.updated_at
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["organization_id", "external_id"], set_=changes
-    ).returning(Participant)
-    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    stmt = _upsert_statement(session.get_bind().dialect.name, frozenset(values))
+    result = await session.scalars(stmt, row, execution_options={"populate_existing": True})
     participant: Participant = result.one()
     return participant
 
 
-def _merged_attributes(session: AsyncSession, incoming: ColumnElement[Any]) -> ColumnElement[Any]:
+@lru_cache(maxsize=1024)  # per dialect and set of given columns: at most 2 * 2**9
+def _upsert_statement(dialect: str, given: frozenset[str]) -> Any:
+    """The upsert for `given` columns, built once: building it costs more than running it."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    columns = Participant.__table__.c  # type: ignore[attr-defined]
+    names = sorted({"status", "attributes", "tags", "id", "organization_id", *given} | _STAMPS)
+    stmt = insert(Participant).values(
+        {name: bindparam(name, type_=columns[name].type) for name in names}
+    )
+    changes: dict[str, Any] = {
+        name: stmt.excluded[name] for name in given if name not in ("external_id", "attributes")
+    }
+    if "attributes" in given:
+        changes["attributes"] = _merged_attributes(dialect, stmt.excluded.attributes)
+    changes["updated_at"] = stmt.excluded.updated_at
+    return stmt.on_conflict_do_update(
+        index_elements=["organization_id", "external_id"], set_=changes
+    ).returning(Participant)
+
+
+_STAMPS = frozenset({"created_at", "updated_at"})
+
+
+def _merged_attributes(dialect: str, incoming: ColumnElement[Any]) -> ColumnElement[Any]:
     stored = col(Participant.attributes)
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         # RFC 7396 merge; values are always strings, so this is a plain key-by-key overwrite.
         merged: ColumnElement[Any] = func.json_patch(stored, incoming)
     else:
@@ -311,48 +335,73 @@ def _group(rows: Iterable[tuple[uuid.UUID, Any]]) -> dict[uuid.UUID, list[Any]]:
     return grouped
 
 
+_ORGANIZATION: BindParameter[uuid.UUID] = bindparam("organization_id")
+_PARTICIPANTS: BindParameter[list[uuid.UUID]] = bindparam("participant_ids", expanding=True)
+
+
+def _state_parameters(
+    organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    return {"organization_id": organization_id, "participant_ids": list(participant_ids)}
+
+
+#: Programs of each participant's active enrollments, oldest enrollment first. Like the other
+#: batched state queries, built once and run with bound parameters.
+_PROGRAMS = (
+    select(col(Enrollment.participant_id), Program)
+    .join(
+        Program,
+        and_(
+            col(Program.id) == col(Enrollment.program_id),
+            col(Program.organization_id) == col(Enrollment.organization_id),
+        ),
+    )
+    .where(
+        col(Enrollment.organization_id) == _ORGANIZATION,
+        col(Enrollment.participant_id).in_(_PARTICIPANTS),
+        col(Enrollment.status) == EnrollmentStatus.ACTIVE,
+    )
+    .order_by(col(Enrollment.created_at), col(Enrollment.program_id))
+)
+
+
 async def programs_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Program]]:
     """Programs of each participant's active enrollments, oldest enrollment first."""
-    rows = await session.execute(
-        select(col(Enrollment.participant_id), Program)
-        .join(
-            Program,
-            and_(
-                col(Program.id) == col(Enrollment.program_id),
-                col(Program.organization_id) == col(Enrollment.organization_id),
-            ),
-        )
-        .where(
-            col(Enrollment.organization_id) == organization_id,
-            col(Enrollment.participant_id).in_(participant_ids),
-            col(Enrollment.status) == EnrollmentStatus.ACTIVE,
-        )
-        .order_by(col(Enrollment.created_at), col(Enrollment.program_id))
-    )
+    rows = await session.execute(_PROGRAMS, _state_parameters(organization_id, participant_ids))
     return _group((participant_id, program) for participant_id, program in rows)
 
 
 _Owned = TypeVar("_Owned", Balance, Counter, ParticipantTier)
 
 
-async def _owned_by(
-    session: AsyncSession,
-    model: type[_Owned],
-    *,
-    organization_id: uuid.UUID,
-    participant_ids: Sequence[uuid.UUID],
-    order_by: Sequence[Any],
-) -> dict[uuid.UUID, list[_Owned]]:
-    rows = await session.scalars(
+def _owned_query(model: type[_Owned], *order_by: Any) -> Any:
+    return (
         select(model)
         .where(
-            col(model.organization_id) == organization_id,
-            col(model.participant_id).in_(participant_ids),
+            col(model.organization_id) == _ORGANIZATION,
+            col(model.participant_id).in_(_PARTICIPANTS),
         )
         .order_by(*order_by)
     )
+
+
+_BALANCES = _owned_query(Balance, col(Balance.asset_id))
+_COUNTERS = _owned_query(Counter, col(Counter.key))
+_TIERS = _owned_query(
+    ParticipantTier, col(ParticipantTier.program_id), col(ParticipantTier.tier_key)
+)
+
+
+async def _owned_by(
+    session: AsyncSession,
+    query: Any,
+    *,
+    organization_id: uuid.UUID,
+    participant_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, list[Any]]:
+    rows = await session.scalars(query, _state_parameters(organization_id, participant_ids))
     return _group((row.participant_id, row) for row in rows)
 
 
@@ -360,11 +409,7 @@ async def balances_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Balance]]:
     return await _owned_by(
-        session,
-        Balance,
-        organization_id=organization_id,
-        participant_ids=participant_ids,
-        order_by=[col(Balance.asset_id)],
+        session, _BALANCES, organization_id=organization_id, participant_ids=participant_ids
     )
 
 
@@ -372,11 +417,7 @@ async def counters_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Counter]]:
     return await _owned_by(
-        session,
-        Counter,
-        organization_id=organization_id,
-        participant_ids=participant_ids,
-        order_by=[col(Counter.key)],
+        session, _COUNTERS, organization_id=organization_id, participant_ids=participant_ids
     )
 
 
@@ -384,11 +425,7 @@ async def tiers_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ParticipantTier]]:
     return await _owned_by(
-        session,
-        ParticipantTier,
-        organization_id=organization_id,
-        participant_ids=participant_ids,
-        order_by=[col(ParticipantTier.program_id), col(ParticipantTier.tier_key)],
+        session, _TIERS, organization_id=organization_id, participant_ids=participant_ids
     )
 
 
