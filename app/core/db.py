@@ -8,6 +8,7 @@ immediate one waits its turn.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -112,6 +113,10 @@ class Database:
         self._writes = async_sessionmaker(
             engine.execution_options(**WRITE_OPTIONS), expire_on_commit=False
         )
+        # SQLite has one writer at a time. Queued here, this process's writers take turns in
+        # arrival order; left to SQLite, they would poll for the lock in its busy handler,
+        # sleeping up to 100 ms between tries, which starves some of them for seconds.
+        self._one_writer = asyncio.Lock() if self.is_sqlite else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -125,9 +130,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
-        async with self._writes() as session, session.begin():
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        Not reentrant: never open one inside another (on SQLite that would wait forever).
+        """
+        async with self._writer(), self._writes() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _writer(self) -> AsyncIterator[None]:
+        if self._one_writer is None:
+            yield
+            return
+        async with self._one_writer:
+            yield
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
