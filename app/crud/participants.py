@@ -1,0 +1,217 @@
+"""Participants: the upsert, lookups, the keyset listing, enrollment; and programs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    func,
+    literal,
+    or_,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.crud.dialect import insert_for
+from app.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Participant,
+    ParticipantStatus,
+    Program,
+)
+
+__all__ = [
+    "enroll",
+    "get_program",
+    "list_participants",
+    "participants_by_external_id",
+    "participants_by_id",
+    "upsert_participant",
+]
+
+
+async def get_program(
+    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID
+) -> Program | None:
+    return await session.scalar(
+        select(Program).where(
+            col(Program.id) == program_id, col(Program.organization_id) == organization_id
+        )
+    )
+
+
+async def upsert_participant(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    new_id: uuid.UUID,
+    now: datetime,
+    values: dict[str, Any],
+) -> Participant:
+    """Insert, or update the participant with the same external_id, in one statement.
+
+    `values` holds only the columns the caller gave. On update those overwrite the stored ones,
+    except `attributes`, which merge key by key; `created_at` stays and `updated_at` moves.
+    The returned row has `id == new_id` exactly when it was inserted.
+    """
+    row = {
+        "status": ParticipantStatus.ACTIVE,
+        "attributes": {},
+        "tags": [],
+        **values,
+        "id": new_id,
+        "organization_id": organization_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    stmt = _upsert_statement(session.get_bind().dialect.name, frozenset(values))
+    result = await session.scalars(stmt, row, execution_options={"populate_existing": True})
+    participant: Participant = result.one()
+    return participant
+
+
+@lru_cache(maxsize=1024)  # per dialect and set of given columns: at most 2 * 2**9
+def _upsert_statement(dialect: str, given: frozenset[str]) -> Any:
+    """The upsert for `given` columns, built once: building it costs more than running it."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    columns = Participant.__table__.c  # type: ignore[attr-defined]
+    names = sorted({"status", "attributes", "tags", "id", "organization_id", *given} | _STAMPS)
+    stmt = insert(Participant).values(
+        {name: bindparam(name, type_=columns[name].type) for name in names}
+    )
+    changes: dict[str, Any] = {
+        name: stmt.excluded[name] for name in given if name not in ("external_id", "attributes")
+    }
+    if "attributes" in given:
+        changes["attributes"] = _merged_attributes(dialect, stmt.excluded.attributes)
+    changes["updated_at"] = stmt.excluded.updated_at
+    return stmt.on_conflict_do_update(
+        index_elements=["organization_id", "external_id"], set_=changes
+    ).returning(Participant)
+
+
+_STAMPS = frozenset({"created_at", "updated_at"})
+
+
+def _merged_attributes(dialect: str, incoming: ColumnElement[Any]) -> ColumnElement[Any]:
+    stored = col(Participant.attributes)
+    if dialect == "sqlite":
+        # RFC 7396 merge; values are always strings, so this is a plain key-by-key overwrite.
+        merged: ColumnElement[Any] = func.json_patch(stored, incoming)
+    else:
+        merged = stored.op("||")(incoming)
+    return merged
+
+
+async def participants_by_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Participant]:
+    rows = await session.scalars(
+        select(Participant).where(
+            col(Participant.organization_id) == organization_id,
+            col(Participant.id).in_(ids),
+        )
+    )
+    return {row.id: row for row in rows}
+
+
+async def participants_by_external_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, external_ids: Sequence[str]
+) -> dict[str, Participant]:
+    rows = await session.scalars(
+        select(Participant).where(
+            col(Participant.organization_id) == organization_id,
+            col(Participant.external_id).in_(external_ids),
+        )
+    )
+    return {row.external_id: row for row in rows}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_SEARCHED = ("external_id", "email", "phone", "first_name", "last_name", "display_name")
+
+
+async def list_participants(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    external_id: str | None,
+    status: ParticipantStatus | None,
+    program_id: uuid.UUID | None,
+    search: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+    order_by: Sequence[str],
+    descending: bool,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> list[Participant]:
+    """A keyset page: rows after `after` (the sort key of the previous page's last row)."""
+    table = Participant.__table__.c  # type: ignore[attr-defined]
+    query = select(Participant).where(table.organization_id == organization_id)
+    if external_id is not None:
+        query = query.where(table.external_id == external_id)
+    if status is not None:
+        query = query.where(table.status == status)
+    if created_from is not None:
+        query = query.where(table.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(table.created_at < created_to)
+    if program_id is not None:
+        query = query.where(
+            select(Enrollment.participant_id)
+            .where(
+                col(Enrollment.participant_id) == table.id,
+                col(Enrollment.program_id) == program_id,
+                col(Enrollment.status) == EnrollmentStatus.ACTIVE,
+            )
+            .exists()
+        )
+    if search:
+        pattern = f"%{_escape_like(search)}%"
+        query = query.where(or_(*(table[name].ilike(pattern, escape="\\") for name in _SEARCHED)))
+    columns = [table[name] for name in order_by]
+    if after is not None:
+        position = tuple_(*columns)
+        bound = tuple_(*(literal(v, type_=c.type) for v, c in zip(after, columns, strict=True)))
+        query = query.where(position < bound if descending else position > bound)
+    query = query.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit)
+    return list(await session.scalars(query))
+
+
+async def enroll(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    program_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Enroll, or reactivate an inactive enrollment; an active one is left untouched."""
+    insert = insert_for(session)
+    stmt = insert(Enrollment).values(
+        participant_id=participant_id,
+        program_id=program_id,
+        organization_id=organization_id,
+        status=EnrollmentStatus.ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["participant_id", "program_id"],
+        set_={"status": EnrollmentStatus.ACTIVE, "updated_at": now},
+        where=col(Enrollment.status) != EnrollmentStatus.ACTIVE,
+    )
+    await session.execute(stmt)
