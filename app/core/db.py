@@ -45,6 +45,7 @@ _BEGIN_MODE = "sqlite_begin_mode"
 #: Execution options for a connection that will write: on SQLite its transactions take the write
 #: lock when they begin (and wait for it up to the busy timeout) instead of failing later.
 WRITE_OPTIONS = {_BEGIN_MODE: "IMMEDIATE"}
+_NO_TRANSACTION_SQLITE = {_BEGIN_MODE: None}
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -85,9 +86,28 @@ def create_engine(settings: Settings) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: autocommit, for one-statement reads (`Database.lookup`)
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
+    _skip_idle_rollbacks(engine)
     return engine
+
+
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """Make ROLLBACK free when no transaction is open (after COMMIT, after a one-statement read).
+
+    SQLAlchemy rolls back when a session ends and again when the pool takes the connection back;
+    with aiosqlite each is a round trip to the connection's thread, even when SQLite has nothing
+    to roll back. The aiosqlite connection knows whether a transaction is open.
+    """
+    dialect = engine.sync_engine.dialect
+    do_rollback = dialect.do_rollback
+
+    def rollback_if_open(dbapi_connection: Any) -> None:
+        if dbapi_connection.driver_connection.in_transaction:
+            do_rollback(dbapi_connection)
+
+    dialect.do_rollback = rollback_if_open  # type: ignore[method-assign]
 
 
 def _asyncpg_arguments(settings: Settings) -> dict[str, Any]:
@@ -110,6 +130,12 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._reads = async_sessionmaker(engine, expire_on_commit=False)
+        self._lookups = async_sessionmaker(
+            engine.execution_options(**_NO_TRANSACTION_SQLITE)
+            if self.is_sqlite
+            else engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+        )
         self._writes = async_sessionmaker(
             engine.execution_options(**WRITE_OPTIONS), expire_on_commit=False
         )
@@ -126,6 +152,13 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; its transaction is rolled back when the block ends."""
         async with self._reads() as session:
+            yield session
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncSession]:
+        """A session for ONE read statement, run without a transaction around it (no BEGIN and
+        ROLLBACK round trips). Use `read()` when several statements must see one snapshot."""
+        async with self._lookups() as session:
             yield session
 
     @asynccontextmanager

@@ -46,7 +46,7 @@ def _loader(
     query: Callable[..., Awaitable[dict[uuid.UUID, list[T]]]],
 ) -> DataLoader[uuid.UUID, list[T]]:
     async def load(participant_ids: list[uuid.UUID]) -> Sequence[list[T]]:
-        async with db.read() as session:
+        async with db.lookup() as session:
             found = await query(
                 session, organization_id=organization_id, participant_ids=participant_ids
             )
@@ -62,7 +62,7 @@ def _lookup(
     argument: str,
 ) -> DataLoader[K, T | None]:
     async def load(keys: list[K]) -> Sequence[T | None]:
-        async with db.read() as session:
+        async with db.lookup() as session:
             found = await query(session, organization_id=organization_id, **{argument: keys})
         return [found.get(key) for key in keys]
 

@@ -57,7 +57,7 @@ async def authenticate(
     key_hash = hash_api_key(key)
     known = cache.get(key_hash) if cache is not None else None
     if known is None:
-        async with db.read() as session:
+        async with db.lookup() as session:
             row = await crud.find_api_key(session, key_hash=key_hash)
         if row is None:
             return None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.core.config import Settings
 from app.core.db import Database, create_engine
@@ -40,3 +41,41 @@ async def test_a_statement_over_the_command_timeout_is_cancelled() -> None:
     finally:
         await db.dispose()
         await discard_database(url)
+
+
+async def test_lookups_run_without_a_transaction_reads_with_one(db: Database) -> None:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.lookup() as session:
+            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+        lookup, statements[:] = list(statements), []
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+        read = list(statements)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert lookup == ["SELECT"]
+    assert read == (["BEGIN", "SELECT"] if db.is_sqlite else ["SELECT"])  # asyncpg begins itself
+
+
+async def test_a_failed_write_is_still_rolled_back(db: Database, org: Any) -> None:
+    """Rollbacks are skipped only when SQLite has no transaction open (app/core/db.py)."""
+    key = {"id": org.organization_id.hex if db.is_sqlite else org.organization_id}
+
+    async def rename_then_fail() -> None:
+        async with db.transaction() as session:
+            await session.execute(
+                text("UPDATE organizations SET name = 'renamed' WHERE id = :id"), key
+            )
+            raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        await rename_then_fail()
+    async with db.read() as session:
+        name = await session.scalar(text("SELECT name FROM organizations WHERE id = :id"), key)
+    assert name != "renamed"
