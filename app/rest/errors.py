@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,6 +109,9 @@ class CatchUnexpected:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            # The caller left before its body arrived: nothing was written, nobody to answer.
+            logger.info("client disconnected during %s %s", scope["method"], scope["path"])
         except Exception as exc:
             logger.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
             if started:  # too late for a 500; the connection is cut short instead
