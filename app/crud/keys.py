@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    bindparam,
     or_,
     update,
 )
@@ -63,11 +64,14 @@ async def create_api_key(
     return row
 
 
+_LIVE_KEY = select(ApiKey).where(
+    col(ApiKey.key_hash) == bindparam("key_hash"), col(ApiKey.revoked_at).is_(None)
+)
+
+
 async def find_api_key(session: AsyncSession, *, key_hash: str) -> ApiKey | None:
     """The live (not revoked) key with this hash."""
-    return await session.scalar(
-        select(ApiKey).where(col(ApiKey.key_hash) == key_hash, col(ApiKey.revoked_at).is_(None))
-    )
+    return await session.scalar(_LIVE_KEY, {"key_hash": key_hash})
 
 
 async def touch_api_key(

@@ -136,13 +136,16 @@ async def tiers_by_participant(
     )
 
 
+_ASSETS = select(Asset).where(
+    col(Asset.organization_id) == _ORGANIZATION,
+    col(Asset.id).in_(bindparam("asset_ids", expanding=True)),
+)
+
+
 async def assets_by_id(
     session: AsyncSession, *, organization_id: uuid.UUID, asset_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Asset]:
     rows = await session.scalars(
-        select(Asset).where(
-            col(Asset.organization_id) == organization_id,
-            col(Asset.id).in_(asset_ids),
-        )
+        _ASSETS, {"organization_id": organization_id, "asset_ids": list(asset_ids)}
     )
     return {row.id: row for row in rows}
