@@ -19,7 +19,7 @@ from app.graphql.schema import build_schema
 from app.graphql.view import GraphQLApp
 from app.health import healthz
 from app.ratelimit import create_limiter
-from app.rest import participants
+from app.rest import participants, programs
 from app.rest.errors import CatchUnexpected, exception_handlers
 from app.rest.openapi import openapi
 from app.rest.routing import resource
@@ -65,6 +65,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             {"GET": participants.list_participants, "POST": participants.create_participant},
         ),
         resource("/v1/participants/{participant_id}", {"GET": participants.get_participant}),
+        resource("/v1/programs", {"GET": programs.list_programs, "POST": programs.create_program}),
+        resource(
+            "/v1/programs/{program_id}",
+            {"GET": programs.get_program, "PATCH": programs.update_program},
+        ),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]

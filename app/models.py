@@ -21,6 +21,7 @@ __all__ = [
     "Counter",
     "Enrollment",
     "EnrollmentStatus",
+    "OnUnknownParticipant",
     "Organization",
     "Participant",
     "ParticipantStatus",
@@ -97,9 +98,21 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+class OnUnknownParticipant(enum.StrEnum):
+    """What an event for an unknown external_id does: create the participant, or fail."""
+
+    CREATE = "CREATE"
+    REJECT = "REJECT"
+
+
 class Program(SQLModel, table=True):
     __tablename__ = "programs"
-    __table_args__ = (UniqueConstraint("id", "organization_id"),)
+    __table_args__ = (
+        UniqueConstraint("id", "organization_id"),
+        # Listing: newest first (or oldest), by name; archived ones are filtered out by default.
+        Index("ix_programs_org_created", "organization_id", "created_at", "id"),
+        Index("ix_programs_org_name", "organization_id", "name", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(sa_column=_org_fk())
@@ -113,6 +126,8 @@ class Program(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    #: When the program was archived; cleared if it becomes ACTIVE or SUSPENDED again.
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Asset(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """Data access: one function per query, keyword-only arguments, always scoped to an organization.
 
-`keys` (organizations, API keys), `participants` (upsert, lookups, listing, enrollment, programs),
+`keys` (organizations, API keys), `participants` (upsert, lookups, listing, enrollment), `programs`,
 `state` (batched derived state and assets). Import the package: `crud.upsert_participant(...)`.
 """
 
@@ -17,11 +17,15 @@ from app.crud.keys import (
 )
 from app.crud.participants import (
     enroll,
-    get_program,
     list_participants,
     participants_by_external_id,
     participants_by_id,
     upsert_participant,
+)
+from app.crud.programs import (
+    create_program,
+    get_program,
+    list_programs,
 )
 from app.crud.state import (
     assets_by_id,
@@ -36,6 +40,7 @@ __all__ = [
     "balances_by_participant",
     "counters_by_participant",
     "create_api_key",
+    "create_program",
     "enroll",
     "find_api_key",
     "get_or_create_organization",
@@ -43,6 +48,7 @@ __all__ = [
     "has_organizations",
     "list_api_keys",
     "list_participants",
+    "list_programs",
     "participants_by_external_id",
     "participants_by_id",
     "programs_by_participant",

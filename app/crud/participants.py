@@ -1,4 +1,4 @@
-"""Participants: the upsert, lookups, the keyset listing, enrollment; and programs."""
+"""Participants: the upsert, lookups, the keyset listing, enrollment."""
 
 from __future__ import annotations
 
@@ -12,41 +12,28 @@ from sqlalchemy import (
     ColumnElement,
     bindparam,
     func,
-    literal,
     or_,
-    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.crud.dialect import insert_for
+from app.crud.keyset import contains, keyset_page
 from app.models import (
     Enrollment,
     EnrollmentStatus,
     Participant,
     ParticipantStatus,
-    Program,
 )
 
 __all__ = [
     "enroll",
-    "get_program",
     "list_participants",
     "participants_by_external_id",
     "participants_by_id",
     "upsert_participant",
 ]
-
-
-async def get_program(
-    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID
-) -> Program | None:
-    return await session.scalar(
-        select(Program).where(
-            col(Program.id) == program_id, col(Program.organization_id) == organization_id
-        )
-    )
 
 
 async def upsert_participant(
@@ -139,10 +126,6 @@ async def participants_by_external_id(
     return {row.external_id: row for row in rows}
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 _SEARCHED = ("external_id", "email", "phone", "first_name", "last_name", "display_name")
 
 
@@ -183,15 +166,10 @@ async def list_participants(
             .exists()
         )
     if search:
-        pattern = f"%{_escape_like(search)}%"
-        query = query.where(or_(*(table[name].ilike(pattern, escape="\\") for name in _SEARCHED)))
+        query = query.where(or_(*(contains(table[name], search) for name in _SEARCHED)))
     columns = [table[name] for name in order_by]
-    if after is not None:
-        position = tuple_(*columns)
-        bound = tuple_(*(literal(v, type_=c.type) for v, c in zip(after, columns, strict=True)))
-        query = query.where(position < bound if descending else position > bound)
-    query = query.order_by(*(c.desc() if descending else c.asc() for c in columns)).limit(limit)
-    return list(await session.scalars(query))
+    page = keyset_page(query, columns, descending=descending, after=after, limit=limit)
+    return list(await session.scalars(page))
 
 
 async def enroll(

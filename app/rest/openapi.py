@@ -5,15 +5,17 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.core.responses import JSONResponse
 from app.rest.listing_params import ListParams
+from app.rest.programs import ProgramBody, ProgramList, ProgramListParams
 from app.rest.shapes import ErrorBody, ParticipantBody, ParticipantList
 from app.services.participant_input import ParticipantCreate
+from app.services.programs import ProgramCreate, ProgramUpdate
 
 __all__ = ["openapi", "openapi_document"]
 
@@ -27,15 +29,95 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def _participant(description: str) -> dict[str, Any]:
+def _json(model: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": _REF.format(model="Participant")}}},
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}},
     }
 
 
-def _query_parameters() -> list[dict[str, Any]]:
-    schema = ListParams.model_json_schema(by_alias=True, ref_template=_REF)
+def _participant(description: str) -> dict[str, Any]:
+    return _json("Participant", description)
+
+
+def _body(model: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}},
+    }
+
+
+_PROGRAM_ID = {
+    "name": "program_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+def _program_paths(always: dict[str, Any]) -> dict[str, Any]:
+    unknown = _error("Unknown, malformed or another organization's id")
+    unauthorized = _error("Missing, unknown or revoked API key")
+    return {
+        "/v1/programs": {
+            "get": {
+                "operationId": "listPrograms",
+                "summary": "List programs (ARCHIVED ones only with include_archived or status)",
+                "parameters": _query_parameters(ProgramListParams),
+                "responses": {
+                    "200": _json("ProgramList", "A page of programs"),
+                    "400": _error("Bad parameter; details.fields names it"),
+                    "401": unauthorized,
+                    **always,
+                },
+            },
+            "post": {
+                "operationId": "createProgram",
+                "summary": "Create a program (starts ACTIVE)",
+                "requestBody": _body("ProgramCreate"),
+                "responses": {
+                    "201": _json("Program", "Program created"),
+                    "400": _error("Invalid body; details.fields lists every problem"),
+                    "401": unauthorized,
+                    "413": _error("Body larger than 1 MiB"),
+                    "415": _error("Body is not JSON"),
+                    **always,
+                },
+            },
+        },
+        "/v1/programs/{program_id}": {
+            "get": {
+                "operationId": "getProgram",
+                "summary": "Get a program",
+                "parameters": [_PROGRAM_ID],
+                "responses": {
+                    "200": _json("Program", "The program"),
+                    "401": unauthorized,
+                    "404": unknown,
+                    **always,
+                },
+            },
+            "patch": {
+                "operationId": "updateProgram",
+                "summary": "Change a program's name, description, on_unknown_participant, status",
+                "parameters": [_PROGRAM_ID],
+                "requestBody": _body("ProgramUpdate"),
+                "responses": {
+                    "200": _json("Program", "The program as changed"),
+                    "400": _error("Invalid body; details.fields lists every problem"),
+                    "401": unauthorized,
+                    "404": unknown,
+                    "413": _error("Body larger than 1 MiB"),
+                    "415": _error("Body is not JSON"),
+                    **always,
+                },
+            },
+        },
+    }
+
+
+def _query_parameters(model: type[BaseModel] = ListParams) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(by_alias=True, ref_template=_REF)
     definitions = schema.get("$defs", {})
     parameters = []
     for name, prop in schema["properties"].items():
@@ -65,9 +147,18 @@ def _always() -> dict[str, Any]:
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    _, schemas = models_json_schema([(ParticipantCreate, "validation")], ref_template=_REF)
+    _, schemas = models_json_schema(
+        [
+            (ParticipantCreate, "validation"),
+            (ProgramCreate, "validation"),
+            (ProgramUpdate, "validation"),
+        ],
+        ref_template=_REF,
+    )
     components: dict[str, Any] = dict(schemas.get("$defs", {}))
     components["Participant"] = TypeAdapter(ParticipantBody).json_schema(ref_template=_REF)
+    components["Program"] = TypeAdapter(ProgramBody).json_schema(ref_template=_REF)
+    components["ProgramList"] = TypeAdapter(ProgramList).json_schema(ref_template=_REF)
     components["Error"] = TypeAdapter(ErrorBody).json_schema(ref_template=_REF)
     components["ParticipantList"] = TypeAdapter(ParticipantList).json_schema(ref_template=_REF)
     for schema in list(components.values()):
@@ -150,6 +241,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **_program_paths(always),
             "/healthz": {
                 "get": {
                     "operationId": "health",

@@ -7,7 +7,6 @@ never passes silently.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -27,6 +26,7 @@ from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
 from app.models import ParticipantStatus
 from app.services.errors import FieldError, ValidationFailed
+from app.services.text_rules import is_storable_text, no_controls, not_blank, storable
 
 __all__ = [
     "MAX_ATTRIBUTES",
@@ -41,40 +41,6 @@ __all__ = [
 MAX_ATTRIBUTES = 100
 MAX_TAGS = 100
 PROFILE_FIELDS = ("email", "phone", "first_name", "last_name", "display_name")
-
-
-def _no_controls(value: str) -> str:
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise PydanticCustomError("invalid", "must not contain control characters")
-    return _encodable(value)
-
-
-def is_storable_text(value: str) -> bool:
-    """False for text no participant field can hold (NUL, lone surrogates)."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _encodable(value: str) -> str:
-    # NUL bytes and lone surrogates cannot be stored by PostgreSQL (or round-trip as UTF-8).
-    if "\x00" in value:
-        raise PydanticCustomError("invalid", "must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("invalid", "must be valid Unicode text") from None
-    return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("invalid", "must not be blank")
-    return value
 
 
 def _email(value: str) -> str:
@@ -122,8 +88,8 @@ NO_NUL = Documented(pattern="^[^\\u0000]*$")
 ExternalId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=255),
-    AfterValidator(_no_controls),
-    AfterValidator(_not_blank),
+    AfterValidator(no_controls),
+    AfterValidator(not_blank),
     Documented(pattern=f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"),
 ]
 Email = Annotated[
@@ -132,13 +98,13 @@ Email = Annotated[
     AfterValidator(_email),
     Documented(anyOf=[{"format": "email"}, {"const": ""}]),
 ]
-Phone = Annotated[str, StringConstraints(max_length=50), AfterValidator(_no_controls), NO_CONTROLS]
-Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_encodable), NO_NUL]
+Phone = Annotated[str, StringConstraints(max_length=50), AfterValidator(no_controls), NO_CONTROLS]
+Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(storable), NO_NUL]
 AttributeKey = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_controls)
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(no_controls)
 ]
 AttributeValue = Annotated[
-    str, StringConstraints(max_length=1000), AfterValidator(_encodable), NO_NUL
+    str, StringConstraints(max_length=1000), AfterValidator(storable), NO_NUL
 ]
 Attributes = Annotated[
     dict[AttributeKey, AttributeValue],
@@ -146,7 +112,7 @@ Attributes = Annotated[
     Documented(propertyNames={"minLength": 1, "maxLength": 100, "pattern": f"^[^{_CONTROLS}]*$"}),
 ]
 Tag = Annotated[
-    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_no_controls), NO_CONTROLS
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(no_controls), NO_CONTROLS
 ]
 
 
