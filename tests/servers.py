@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["ROOT", "free_port", "run_cli", "start_serve", "stop", "wait_until_healthy"]
+__all__ = [
+    "ROOT",
+    "free_port",
+    "printed_line",
+    "run_cli",
+    "start_serve",
+    "stop",
+    "wait_until_healthy",
+]
 
 
 def free_port() -> int:
@@ -39,8 +50,12 @@ def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
 def start_serve(
     *, database_url: str, port: int, args: tuple[str, ...] = ()
 ) -> subprocess.Popen[str]:
-    """`python -m app serve` on 127.0.0.1:`port`; its stdout is a pipe (the first key, if any)."""
-    return subprocess.Popen(
+    """`python -m app serve` on 127.0.0.1:`port`. Read what it prints with `printed_line`.
+
+    Its stdout is drained by a thread from the start: uvicorn writes an access-log line per
+    request there, and a pipe nobody reads fills up and freezes the server mid-test.
+    """
+    server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url},
@@ -48,6 +63,24 @@ def start_serve(
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    lines: queue.Queue[str] = queue.Queue()
+    _printed[server.pid] = lines
+    assert server.stdout is not None
+    threading.Thread(target=_drain, args=(server.stdout, lines), daemon=True).start()
+    return server
+
+
+_printed: dict[int, queue.Queue[str]] = {}
+
+
+def _drain(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def printed_line(server: subprocess.Popen[str], timeout: float = 30) -> str:
+    """The next line the server printed on stdout."""
+    return _printed[server.pid].get(timeout=timeout)
 
 
 def wait_until_healthy(base_url: str, server: subprocess.Popen[str], timeout: float = 30) -> None:

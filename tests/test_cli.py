@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.helpers import discard_database, fresh_database_url
-from tests.servers import free_port, run_cli, start_serve, stop, wait_until_healthy
+from tests.servers import free_port, printed_line, run_cli, start_serve, stop, wait_until_healthy
 
 KEY = re.compile(r"^sk_[A-Za-z0-9_-]{32,}$")
 
@@ -56,8 +56,7 @@ def test_serve_prints_a_key_and_serves(tmp_path: Path) -> None:
     port = free_port()
     server = start_serve(database_url=f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}", port=port)
     try:
-        assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(2)]
+        lines = [printed_line(server) for _ in range(2)]
         key = lines[1].strip()
         assert KEY.match(key), lines
         base = f"http://127.0.0.1:{port}"

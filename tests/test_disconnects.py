@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.helpers import discard_database, fresh_database_url
-from tests.servers import free_port, start_serve, stop, wait_until_healthy
+from tests.servers import free_port, printed_line, start_serve, stop, wait_until_healthy
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -24,8 +24,7 @@ def served(
     port = free_port()
     server = start_serve(database_url=url, port=port)
     try:
-        assert server.stdout is not None
-        key = [server.stdout.readline() for _ in range(2)][1].strip()
+        key = [printed_line(server) for _ in range(2)][1].strip()
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, server)
         yield base, key

@@ -21,7 +21,7 @@ from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.helpers import discard_database, fresh_database_url
-from tests.servers import free_port, start_serve, stop, wait_until_healthy
+from tests.servers import free_port, printed_line, start_serve, stop, wait_until_healthy
 
 MAX_EXAMPLES = 30
 BOUNDED = settings(
@@ -50,8 +50,7 @@ def served(
     port = free_port()
     server = start_serve(database_url=url, port=port)
     try:
-        assert server.stdout is not None
-        key = [server.stdout.readline() for _ in range(2)][1].strip()
+        key = [printed_line(server) for _ in range(2)][1].strip()
         base_url = f"http://127.0.0.1:{port}"
         wait_until_healthy(base_url, server, 60)
         yield Served(base_url, key)

@@ -19,7 +19,14 @@ from app.services import participants as service
 from app.services.errors import FieldError, ValidationFailed
 from app.services.participant_input import is_storable_text
 
-__all__ = ["CreateParticipantInput", "CreateParticipantPayload", "Mutation", "Query"]
+__all__ = [
+    "CreateParticipantInput",
+    "CreateParticipantPayload",
+    "Mutation",
+    "Query",
+    "present",
+    "user_errors",
+]
 
 
 @strawberry.input(
@@ -51,7 +58,7 @@ class CreateParticipantPayload:
     user_errors: list[UserError]
 
 
-def _present(input_: object) -> dict[str, Any]:
+def present(input_: object) -> dict[str, Any]:
     return {
         f.name: getattr(input_, f.name)
         for f in dataclass_fields(input_)  # type: ignore[arg-type]
@@ -115,7 +122,7 @@ class Mutation:
             outcome = await service.create_participant(
                 info.context.db,
                 organization_id=info.context.principal.organization_id,
-                data=_present(input),
+                data=present(input),
             )
         except ValidationFailed as exc:
             return CreateParticipantPayload(

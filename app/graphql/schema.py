@@ -11,13 +11,16 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.core.db import UNAVAILABLE
 from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
-from app.graphql.participants import Mutation, Query
+from app.graphql.participants import Mutation as ParticipantMutation
+from app.graphql.participants import Query as ParticipantQuery
+from app.graphql.programs import ProgramMutation, ProgramQuery
 from app.services.errors import ServiceError
 
 __all__ = ["DOCUMENT_CACHE_SIZE", "build_schema", "schema"]
@@ -74,6 +77,10 @@ class MaskUnexpected(MaskErrors):
             message = self.error_message
             extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": current_request_id()}
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+
+
+Query = merge_types("Query", (ParticipantQuery, ProgramQuery))
+Mutation = merge_types("Mutation", (ParticipantMutation, ProgramMutation))
 
 
 def build_schema(

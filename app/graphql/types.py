@@ -19,10 +19,12 @@ __all__ = [
     "Asset",
     "Balance",
     "Counter",
+    "OnUnknownParticipant",
     "Participant",
     "ParticipantStatus",
     "ParticipantTier",
     "Program",
+    "ProgramStatus",
     "UserError",
 ]
 
@@ -66,15 +68,24 @@ class UserError:
     message: str
 
 
+ProgramStatus = strawberry.enum(models.ProgramStatus, name="ProgramStatus")
+OnUnknownParticipant = strawberry.enum(
+    models.OnUnknownParticipant,
+    name="OnUnknownParticipant",
+    description="What an event for an unknown externalId does.",
+)
+
+
 @strawberry.type
 class Program:
     id: uuid.UUID
     name: str
     description: str | None
-    status: str
-    on_unknown_participant: str
+    status: ProgramStatus  # type: ignore[valid-type]
+    on_unknown_participant: OnUnknownParticipant  # type: ignore[valid-type]
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = strawberry.field(description="Set while ARCHIVED.")
 
     @classmethod
     def from_model(cls, row: models.Program) -> Program:
@@ -82,10 +93,11 @@ class Program:
             id=row.id,
             name=row.name,
             description=row.description,
-            status=row.status.value,
-            on_unknown_participant=row.on_unknown_participant,
+            status=row.status,
+            on_unknown_participant=models.OnUnknownParticipant(row.on_unknown_participant),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
         )
 
 
