@@ -88,12 +88,14 @@ async def test_a_sqlite_file_that_cannot_be_written(tmp_path: Path) -> None:
             "/v1/participants", json={"external_id": "kept"}, headers={"X-API-Key": key}
         )
         assert created.status_code == 201
+    with sqlite3.connect(path) as conn:  # unused for long: the next use wants to record itself
+        conn.execute("UPDATE api_keys SET last_used_at = NULL")
     # The same file, opened so that SQLite refuses every write (root ignores file modes).
     read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
     async with _serving(Settings(database_url=read_only)) as (_, client):
         headers = {"X-API-Key": key}
         listed = await client.get("/v1/participants", headers=headers)
-        assert listed.status_code == 200
+        assert listed.status_code == 200  # recording the key's use failed; the read did not
         refused = await client.post(
             "/v1/participants", json={"external_id": "new", "tags": ["x"]}, headers=headers
         )

@@ -29,11 +29,17 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
 
-__all__ = ["UNAVAILABLE", "WRITE_OPTIONS", "Database", "create_engine"]
+__all__ = ["UNAVAILABLE", "WRITE_OPTIONS", "Database", "DatabaseBusy", "create_engine"]
+
 
 #: What the database raises when it is down, unreachable, or busy past its timeouts (including
 #: asyncpg's command timeout): the caller should retry, and nothing about it is the caller's fault.
+class DatabaseBusy(Exception):
+    """This process's writers queued past the busy timeout (SQLite): answered like a locked DB."""
+
+
 UNAVAILABLE: tuple[type[Exception], ...] = (
+    DatabaseBusy,
     OperationalError,
     InterfaceError,
     PoolTimeout,
@@ -126,8 +132,9 @@ def _asyncpg_arguments(settings: Settings) -> dict[str, Any]:
 class Database:
     """Owns the engine; hands out a fresh session per unit of work (never shared across tasks)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_timeout_s: float = 5.0) -> None:
         self.engine = engine
+        self.busy_timeout_s = busy_timeout_s
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._reads = async_sessionmaker(engine, expire_on_commit=False)
         self._lookups = async_sessionmaker(
@@ -146,7 +153,7 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(create_engine(settings))
+        return cls(create_engine(settings), busy_timeout_s=settings.sqlite_busy_timeout_ms / 1000)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -175,8 +182,15 @@ class Database:
         if self._one_writer is None:
             yield
             return
-        async with self._one_writer:
+        try:
+            async with asyncio.timeout(self.busy_timeout_s):
+                await self._one_writer.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(f"no turn to write within {self.busy_timeout_s:g} s") from None
+        try:
             yield
+        finally:
+            self._one_writer.release()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

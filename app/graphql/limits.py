@@ -15,8 +15,14 @@ from typing import Any
 from graphql import (
     ASTValidationRule,
     DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     ValidationContext,
     ValidationRule,
     validate,
@@ -28,7 +34,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-__all__ = ["TOKEN_LIMIT_CODE", "DocumentLimits", "DocumentRules", "Limits"]
+__all__ = ["TOKEN_LIMIT_CODE", "DocumentLimits", "DocumentRules", "Limits", "expanded_fields"]
 
 TOKEN_LIMIT_CODE = "QUERY_TOO_LARGE"
 _TOKEN_LIMIT_MESSAGE = "Document contains more than"  # graphql-core's parser, when max_tokens hit
@@ -78,6 +84,47 @@ def _rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
     return tuple(rules)
 
 
+#: Fields a document may expand to (fragments spread in place), per token it may hold.
+_FIELDS_PER_TOKEN = 2
+
+
+def expanded_fields(document: DocumentNode, limit: int) -> int:
+    """How many fields the operations select once every fragment is spread in place.
+
+    Each fragment is sized once (memoized), so this is linear in the document; counting stops
+    early past `limit`. Cycles count as nothing here (validation reports them).
+    """
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    sizes: dict[str, int] = {}
+
+    def size(selection_set: SelectionSetNode | None, visiting: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += 1 + size(selection.selection_set, visiting)
+            elif isinstance(selection, InlineFragmentNode):
+                total += size(selection.selection_set, visiting)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in sizes:
+                    fragment = fragments.get(name)
+                    if fragment is None or name in visiting:
+                        continue
+                    sizes[name] = size(fragment.selection_set, visiting | {name})
+                total += sizes[name]
+            if total > limit:
+                return total
+        return total
+
+    total = 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            total += size(definition.selection_set, frozenset())
+    return total
+
+
 class DocumentRules:
     """The validation rules for `limits`, built once per schema, with an LRU cache of results.
 
@@ -105,9 +152,20 @@ class DocumentRules:
         if text is not None and (known := self._results.get(key)) is not None:
             self._results.move_to_end(key)
             return known
-        errors = validate(
-            schema, document, (*extra, *self._rules), hide_suggestions=self._hide_suggestions
-        )
+        limit = self.limits.max_tokens * _FIELDS_PER_TOKEN
+        if expanded_fields(document, limit) > limit:
+            # Checked before the other rules: the depth and alias rules walk each fragment
+            # again wherever it is spread, so nested fragments would cost them 2^n.
+            errors = [
+                GraphQLError(
+                    f"The document expands to more than {limit} fields.",
+                    extensions={"code": TOKEN_LIMIT_CODE},
+                )
+            ]
+        else:
+            errors = validate(
+                schema, document, (*extra, *self._rules), hide_suggestions=self._hide_suggestions
+            )
         if text is not None and self._cache_size > 0:
             self._results[key] = errors
             if len(self._results) > self._cache_size:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app import crud
-from app.core.db import Database
+from app.core.db import UNAVAILABLE, Database
 from app.core.security import KEY_PREFIX, generate_api_key, hash_api_key
 from app.models import ApiKey, utcnow
 from app.services.errors import NotFound
@@ -24,6 +25,8 @@ __all__ = [
     "list_keys",
     "revoke_key",
 ]
+
+logger = logging.getLogger("app.auth")
 
 #: `last_used_at` is written at most this often per key, so using a key costs no write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -66,15 +69,19 @@ async def authenticate(
             known = cache.put(key_hash, known)
     now = utcnow()
     if known.last_used_at is None or now - known.last_used_at >= LAST_USED_RESOLUTION:
-        async with db.transaction() as session:
-            await crud.touch_api_key(
-                session,
-                api_key_id=known.api_key_id,
-                now=now,
-                unless_since=now - LAST_USED_RESOLUTION,
-            )
-        known.last_used_at = now  # the cached entry too: no write again for a minute
+        known.last_used_at = now  # first: concurrent requests with this key do not write too
+        await _touch(db, known.api_key_id, now)
     return Principal(organization_id=known.organization_id, api_key_id=known.api_key_id)
+
+
+async def _touch(db: Database, api_key_id: uuid.UUID, now: datetime) -> None:
+    """Record a use of the key; best effort: a database that takes no writes fails no request."""
+    try:
+        async with db.transaction() as session:
+            since = now - LAST_USED_RESOLUTION
+            await crud.touch_api_key(session, api_key_id=api_key_id, now=now, unless_since=since)
+    except UNAVAILABLE as exc:
+        logger.warning("could not record the use of API key %s: %s", api_key_id, type(exc).__name__)
 
 
 async def issue_key(db: Database, *, organization_name: str) -> IssuedKey:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 
 from app.core.config import Settings
-from app.core.db import Database, create_engine
+from app.core.db import Database, DatabaseBusy, create_engine
 from tests.helpers import create_postgres_database, discard_database
 
 
@@ -79,3 +82,31 @@ async def test_a_failed_write_is_still_rolled_back(db: Database, org: Any) -> No
     async with db.read() as session:
         name = await session.scalar(text("SELECT name FROM organizations WHERE id = :id"), key)
     assert name != "renamed"
+
+
+async def test_sqlite_writers_wait_their_turn_no_longer_than_the_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    db = Database(create_engine(settings), busy_timeout_s=0.2)
+    holding = asyncio.Event()
+
+    async def hold() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+            holding.set()
+            await asyncio.sleep(1)
+
+    try:
+        holder = asyncio.create_task(hold())
+        await holding.wait()
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy):
+            async with db.transaction():
+                pass
+        assert time.monotonic() - started < 0.8
+        await holder
+        async with db.transaction() as session:  # its turn came
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+    finally:
+        await db.dispose()

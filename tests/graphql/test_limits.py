@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -151,3 +152,25 @@ async def test_a_body_without_length_is_counted(strict: httpx.AsyncClient) -> No
 async def test_batching_is_off(strict: httpx.AsyncClient) -> None:
     response = await strict.post("/graphql", json=[{"query": "{ __typename }"}] * 2)
     assert response.status_code == 400
+
+
+def _fragment_bomb(levels: int) -> str:
+    fragments = [
+        f"fragment F{i} on Participant {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    ]
+    fragments.append(f"fragment F{levels} on Participant {{ id }}")
+    return '{ participant(externalId: "x") { ...F0 } } ' + " ".join(fragments)
+
+
+async def test_nested_fragments_cannot_blow_up_validation(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """2^40 fields in a 2 KB document: refused in linear time, before the depth/alias rules."""
+    started = time.perf_counter()
+    response = await client.post("/graphql", json={"query": _fragment_bomb(40)}, headers=headers)
+    assert time.perf_counter() - started < 2
+    body = response.json()
+    assert body["data"] is None
+    assert _codes(body["errors"]) == {"QUERY_TOO_LARGE"}
+    small = await client.post("/graphql", json={"query": _fragment_bomb(3)}, headers=headers)
+    assert small.json() == {"data": {"participant": None}}
