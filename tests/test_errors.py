@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.core.db import Database
-from app.core.log import RedactingFormatter
+from app.core.log import RedactingFormatter, redact
 from tests.helpers import graphql
 
 SECRET_KEY = "sk_" + "S" * 40
@@ -112,3 +112,19 @@ def test_log_lines_lose_sql_parameters_and_keys() -> None:
     assert "SELECT secret" not in line
     assert SECRET_KEY not in line
     assert "[SQL redacted]" in line
+
+
+def test_multi_line_sql_and_row_details_are_cut() -> None:
+    message = (
+        "(IntegrityError) null value in column violates not-null constraint\n"
+        "DETAIL:  Failing row contains (1, jane@example.com).\n"
+        "[SQL: SELECT a FROM participants WHERE tags = ARRAY['x']\n"
+        "AND email = 'jane@example.com']\n"
+        f"[parameters: ('{SECRET_KEY}', 3)]\n"
+        "(Background on this error at: https://sqlalche.me/e/21/gkpj)"
+    )
+    line = redact(message)
+    assert "jane@example.com" not in line
+    assert "participants" not in line
+    assert SECRET_KEY not in line
+    assert line.endswith("(Background on this error at: https://sqlalche.me/e/21/gkpj)")

@@ -14,12 +14,20 @@ from app.core.request_id import current_request_id
 
 __all__ = ["RedactingFormatter", "configure_logging", "redact"]
 
-_SQL = re.compile(r"\[(SQL|parameters): .*?\](?=\n|$|\s*\(Background)", re.DOTALL)
+# SQLAlchemy appends "[SQL: …]" (possibly many lines, possibly holding "]"), then maybe
+# "[parameters: …]" or "[SQL parameters hidden …]", then "(Background on this error …)".
+_SQL = re.compile(
+    r"\[(SQL|parameters): .*?(?=\n\[(?:SQL|parameters)|\n\(Background|\Z)", re.DOTALL
+)
+# PostgreSQL's DETAIL line quotes row values ("Failing row contains (…)").
+_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
 _KEY = re.compile(r"sk_[A-Za-z0-9_-]{8,}")
 
 
 def redact(text: str) -> str:
-    return _KEY.sub("sk_[redacted]", _SQL.sub(r"[\1 redacted]", text))
+    text = _SQL.sub(r"[\1 redacted]", text)
+    text = _DETAIL.sub(r"\1 [redacted]", text)
+    return _KEY.sub("sk_[redacted]", text)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -96,7 +96,7 @@ Email = Annotated[
     str,
     StringConstraints(max_length=255),
     AfterValidator(_email),
-    Documented(anyOf=[{"format": "email"}, {"const": ""}]),
+    Documented(anyOf=[{"format": "idn-email"}, {"const": ""}]),
 ]
 Phone = Annotated[str, StringConstraints(max_length=50), AfterValidator(no_controls), NO_CONTROLS]
 Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(storable), NO_NUL]
@@ -134,7 +134,7 @@ class ParticipantCreate(BaseModel):
         Annotated[
             list[Tag],
             AfterValidator(_tag_set),
-            Documented(maxItems=MAX_TAGS, description="Distinct once lower-cased."),
+            Documented(description=f"At most {MAX_TAGS} distinct once lower-cased."),
         ]
         | None
     ) = None

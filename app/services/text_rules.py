@@ -37,7 +37,11 @@ def storable(value: str) -> str:
     return value
 
 
+#: Python's `str.strip()` leaves U+FEFF, which JSON Schema's (ECMA-262) `\s` counts as space.
+_BLANK = "\ufeff"
+
+
 def not_blank(value: str) -> str:
-    if not value.strip():
+    if all(ch.isspace() or ch == _BLANK for ch in value):
         raise PydanticCustomError("invalid", "must not be blank")
     return value
