@@ -118,7 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     key.add_argument("--org", required=True, help="organization name")
     listing = commands.add_parser("list-keys", help="list API keys (never the keys themselves)")
     listing.add_argument("--org", help="only this organization's keys")
-    revoke = commands.add_parser("revoke-key", help="revoke an API key; it stops working at once")
+    revoke = commands.add_parser(
+        "revoke-key", help="revoke an API key (refused within AUTH_CACHE_SECONDS everywhere)"
+    )
     revoke.add_argument("key", help="the key's id or its prefix as list-keys shows it")
     commands.add_parser("migrate", help="apply pending database migrations")
     run = commands.add_parser("serve", help="migrate, make a first key if none, and serve")

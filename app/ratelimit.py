@@ -75,10 +75,10 @@ class InProcessLimiter:
         self._buckets: OrderedDict[uuid.UUID, tuple[float, float]] = OrderedDict()
 
     async def take(self, organization_id: uuid.UUID) -> Decision:
-        now = time.time()
+        now = time.monotonic()  # refills never run backwards when the wall clock is set back
         tokens, seen = self._buckets.pop(organization_id, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - seen) * self.rate) - 1
-        decision = _decide(tokens, now, rate=self.rate, burst=self.burst)
+        decision = _decide(tokens, time.time(), rate=self.rate, burst=self.burst)
         # A refused request takes nothing: keep the bucket as it was before the attempt.
         self._buckets[organization_id] = (tokens if decision.allowed else tokens + 1, now)
         if len(self._buckets) > self.max_buckets:
@@ -133,6 +133,8 @@ def create_limiter(settings: Settings) -> RateLimiter | None:
     """The limiter the settings ask for; None when rate limiting is off."""
     if settings.rate_limit_per_second <= 0:
         return None
+    if settings.rate_limit_burst < 1:
+        raise ValueError("RATE_LIMIT_BURST must be at least 1 when RATE_LIMIT_PER_SECOND is set")
     rate, burst = settings.rate_limit_per_second, settings.rate_limit_burst
     if settings.redis_url:
         return RedisLimiter(settings.redis_url, rate=rate, burst=burst)

@@ -212,7 +212,9 @@ async def test_authentication_is_cached_without_outliving_its_ttl() -> None:
     cache = KeyCache(ttl=60, max_entries=2)
     entry = CachedKey(uuid.uuid4(), uuid.uuid4(), None, expires=0.0)
     cache.put("a", entry)
+    expires = entry.expires
     assert cache.get("a") is entry
+    assert entry.expires == expires  # use does not renew it
     for name in ("b", "c"):
         cache.put(name, CachedKey(uuid.uuid4(), uuid.uuid4(), None, expires=0.0))
     assert cache.get("a") is None  # bounded: the least recently used went

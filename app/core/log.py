@@ -16,9 +16,7 @@ __all__ = ["RedactingFormatter", "configure_logging", "redact"]
 
 # SQLAlchemy appends "[SQL: …]" (possibly many lines, possibly holding "]"), then maybe
 # "[parameters: …]" or "[SQL parameters hidden …]", then "(Background on this error …)".
-_SQL = re.compile(
-    r"\[(SQL|parameters): .*?(?=\n\[(?:SQL|parameters)|\n\(Background|\Z)", re.DOTALL
-)
+_SQL = re.compile(r"\[(SQL|parameters): .*?(?=\n\[(?:SQL|parameters)|\n\(Background|\Z)", re.DOTALL)
 # PostgreSQL's DETAIL line quotes row values ("Failing row contains (…)").
 _DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
 _KEY = re.compile(r"sk_[A-Za-z0-9_-]{8,}")
