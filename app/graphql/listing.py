@@ -15,7 +15,7 @@ from app.graphql.types import Participant, ParticipantStatus
 from app.services import participant_listing as listing
 from app.services.errors import ValidationFailed
 
-__all__ = ["ParticipantConnection", "resolve_participants"]
+__all__ = ["OrderDirection", "ParticipantConnection", "argument_error", "resolve_participants"]
 
 ParticipantOrderField = strawberry.enum(
     listing.SortField,
@@ -64,8 +64,19 @@ class ParticipantConnection:
     page_info: PageInfo
 
 
-#: Where each service argument lives in `Query.participants`.
+#: Where each listing service argument lives in a connection field's arguments.
 _ARGUMENT_PATHS = {"limit": ["first"], "cursor": ["after"]}
+
+
+def argument_error(exc: ValidationFailed) -> GraphQLError:
+    """A listing service's refusal as a GraphQL error naming the argument (for any connection)."""
+    problem = exc.errors[0]
+    name = str(problem.path[0])
+    path = _ARGUMENT_PATHS.get(name, ["filter", to_camel_case(name)])
+    return GraphQLError(
+        f"{'.'.join(path)} {problem.message}",
+        extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
+    )
 
 
 async def resolve_participants(
@@ -89,13 +100,7 @@ async def resolve_participants(
             after=after,
         )
     except ValidationFailed as exc:
-        problem = exc.errors[0]
-        name = str(problem.path[0])
-        path = _ARGUMENT_PATHS.get(name, ["filter", to_camel_case(name)])
-        raise GraphQLError(
-            f"{'.'.join(path)} {problem.message}",
-            extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
-        ) from None
+        raise argument_error(exc) from None
     await prefetch_participant_fields(
         info.context.loaders, [row.id for row in page.participants], page_node_selections(info)
     )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types.unset import UNSET
-from strawberry.utils.str_converters import to_camel_case
 
 from app.graphql.context import Info
-from app.graphql.listing import OrderDirection
+from app.graphql.listing import OrderDirection, argument_error
 from app.graphql.participants import present, user_errors
 from app.graphql.types import OnUnknownParticipant, Program, ProgramStatus, UserError
 from app.services import programs as service
@@ -80,9 +78,6 @@ class ProgramConnection:
     page_info: ProgramPageInfo
 
 
-_ARGUMENT_PATHS = {"limit": ["first"], "cursor": ["after"]}
-
-
 async def resolve_program(info: Info, id: uuid.UUID) -> Program | None:
     try:
         row = await service.get_program(
@@ -117,13 +112,7 @@ async def resolve_programs(
             after=after,
         )
     except ValidationFailed as exc:
-        problem = exc.errors[0]
-        name = str(problem.path[0])
-        path = _ARGUMENT_PATHS.get(name, ["filter", to_camel_case(name)])
-        raise GraphQLError(
-            f"{'.'.join(path)} {problem.message}",
-            extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
-        ) from None
+        raise argument_error(exc) from None
     return ProgramConnection(
         edges=[
             ProgramEdge(cursor=cursor, node=Program.from_model(row))
