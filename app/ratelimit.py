@@ -108,22 +108,46 @@ return {tostring(tokens), tostring(now)}
 
 
 class RedisLimiter:
-    """Buckets in Redis, shared by every worker that points at the same server and prefix."""
+    """Buckets in Redis, shared by every worker that points at the same server and prefix.
 
-    def __init__(self, url: str, *, rate: float, burst: int, prefix: str = "ratelimit") -> None:
+    After Redis fails, requests pass unlimited for `retry_after_failure` seconds without trying
+    it, so an outage costs one warning and one timeout per period, not per request.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        rate: float,
+        burst: int,
+        prefix: str = "ratelimit",
+        retry_after_failure: float = 5.0,
+    ) -> None:
         self.rate, self.burst, self.prefix = rate, burst, prefix
+        self.retry_after_failure = retry_after_failure
         self._redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._take = self._redis.register_script(_TAKE)
+        self._skip_until = 0.0
 
     async def take(self, organization_id: uuid.UUID) -> Decision:
+        if time.monotonic() < self._skip_until:
+            return self._unlimited()
         try:
             tokens, now = await self._take(
                 keys=[f"{self.prefix}:{organization_id}"], args=[self.rate, self.burst]
             )
         except (RedisError, OSError) as exc:
-            logger.warning("rate limiter unavailable, letting the request through: %s", exc)
-            return Decision(True, self.burst, self.burst, math.ceil(time.time()), 0)
+            self._skip_until = time.monotonic() + self.retry_after_failure
+            logger.warning(
+                "rate limiter unavailable for the next %g s, letting requests through: %s",
+                self.retry_after_failure,
+                exc,
+            )
+            return self._unlimited()
         return _decide(float(tokens), float(now), rate=self.rate, burst=self.burst)
+
+    def _unlimited(self) -> Decision:
+        return Decision(True, self.burst, self.burst, math.ceil(time.time()), 0)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -25,6 +25,7 @@ from graphql import (
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    parse,
     validate,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -84,6 +85,10 @@ def _rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
     return tuple(rules)
 
 
+#: Longer documents are parsed and validated every time rather than kept in the caches, so that
+#: 256 cached entries cannot be 256 one-megabyte documents (comments cost no tokens).
+CACHEABLE_TEXT = 20_000
+
 #: Fields a document may expand to (fragments spread in place), per token it may hold.
 _FIELDS_PER_TOKEN = 2
 
@@ -139,6 +144,21 @@ class DocumentRules:
         self._hide_suggestions = not limits.introspection
         self._cache_size = cache_size
         self._results: OrderedDict[Hashable, list[GraphQLError]] = OrderedDict()
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+
+    def parse(self, text: str) -> DocumentNode:
+        """`text` parsed (within the token limit); short documents come from an LRU cache."""
+        if len(text) > CACHEABLE_TEXT:
+            return parse(text, max_tokens=self.limits.max_tokens)
+        document = self._documents.get(text)
+        if document is None:
+            document = parse(text, max_tokens=self.limits.max_tokens)
+            self._documents[text] = document
+            if len(self._documents) > self._cache_size:
+                self._documents.popitem(last=False)
+        else:
+            self._documents.move_to_end(text)
+        return document
 
     def validate(
         self,
@@ -166,7 +186,7 @@ class DocumentRules:
             errors = validate(
                 schema, document, (*extra, *self._rules), hide_suggestions=self._hide_suggestions
             )
-        if text is not None and self._cache_size > 0:
+        if text is not None and len(text) <= CACHEABLE_TEXT and self._cache_size > 0:
             self._results[key] = errors
             if len(self._results) > self._cache_size:
                 self._results.popitem(last=False)
@@ -174,20 +194,26 @@ class DocumentRules:
 
 
 class DocumentLimits(SchemaExtension):
-    """Parse with a token limit, then validate with `DocumentRules` (replaces ValidationCache)."""
+    """Parse (cached) with a token limit, then validate with `DocumentRules` (cached): replaces
+    Strawberry's ParserCache and ValidationCache."""
 
     def __init__(self, rules: DocumentRules) -> None:
         super().__init__()
         self._rules = rules
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = self._rules.limits.max_tokens
         try:
             yield
-        except GraphQLError as error:  # ParserCache parses while its hook enters, so it lands here
+        except GraphQLError as error:  # on_parse parses while its hook enters, so it lands here
             if _TOKEN_LIMIT_MESSAGE in error.message:
                 error.extensions = {**(error.extensions or {}), "code": TOKEN_LIMIT_CODE}
             raise
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query is not None:
+            context.graphql_document = self._rules.parse(context.query)
+        yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context

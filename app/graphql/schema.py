@@ -9,7 +9,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache
+from strawberry.extensions import MaskErrors
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -92,7 +92,6 @@ def build_schema(
         mutation=Mutation,
         extensions=[
             lambda: DocumentLimits(rules),
-            lambda: ParserCache(maxsize=document_cache_size),
             MaskUnexpected,
         ],
         scalar_overrides={

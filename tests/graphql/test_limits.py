@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from app.core.config import Settings
+from app.graphql.limits import CACHEABLE_TEXT, DocumentRules, Limits
 from app.main import create_app
 from app.services.auth import issue_key
 
@@ -174,3 +175,14 @@ async def test_nested_fragments_cannot_blow_up_validation(
     assert _codes(body["errors"]) == {"QUERY_TOO_LARGE"}
     small = await client.post("/graphql", json={"query": _fragment_bomb(3)}, headers=headers)
     assert small.json() == {"data": {"participant": None}}
+
+
+def test_only_short_documents_are_cached() -> None:
+    rules = DocumentRules(Limits(), cache_size=4)
+    short = "{ __typename }"
+    assert rules.parse(short) is rules.parse(short)
+    padded = "# " + "x" * CACHEABLE_TEXT + "\n{ __typename }"  # a comment costs no tokens
+    assert rules.parse(padded) is not rules.parse(padded)
+    for i in range(10):
+        rules.parse(f"{{ a{i}: __typename }}")
+    assert len(rules._documents) == 4  # bounded
