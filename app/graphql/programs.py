@@ -13,7 +13,7 @@ from app.graphql.participants import present, user_errors
 from app.graphql.types import OnUnknownParticipant, Program, ProgramStatus, UserError
 from app.services import programs as service
 from app.services.errors import FieldError, NotFound, ValidationFailed
-from app.services.participant_listing import DEFAULT_PAGE_SIZE, SortDirection
+from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection
 
 __all__ = ["ProgramMutation", "ProgramQuery"]
 

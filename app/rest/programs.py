@@ -20,8 +20,8 @@ from app.rest.body import read_json_object
 from app.rest.shapes import Pagination
 from app.services import programs
 from app.services.errors import NotFound, ValidationFailed
+from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection
 from app.services.participant_input import field_errors
-from app.services.participant_listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection
 from app.services.programs import ProgramSort
 
 __all__ = [

@@ -20,6 +20,7 @@ from app.core.formats import format_timestamp
 from app.models import Participant, ParticipantStatus
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, ValidationFailed
+from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection, page_arguments
 from app.services.participant_input import is_storable_text
 
 __all__ = [
@@ -32,8 +33,6 @@ __all__ = [
     "list_participants",
 ]
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 MAX_SEARCH_LENGTH = 255
 
 
@@ -42,11 +41,6 @@ class SortField(enum.StrEnum):
     EXTERNAL_ID = "external_id"
     #: By status, then by creation time within a status.
     STATUS = "status"
-
-
-class SortDirection(enum.StrEnum):
-    ASC = "asc"
-    DESC = "desc"
 
 
 #: The columns each sort orders by; the last ones make the order total (external_id is unique).
@@ -102,9 +96,9 @@ async def list_participants(
 ) -> ParticipantPage:
     """One page of the organization's participants. Raises `ValidationFailed` for bad arguments."""
     kind = f"{sort}:{direction}"
-    errors: list[FieldError] = []
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        errors.append(FieldError(("limit",), "invalid", f"must be from 1 to {MAX_PAGE_SIZE}"))
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=kind, parse=lambda key: _parse_key(sort, key)
+    )
     for name in ("created_from", "created_to"):
         moment = getattr(filter, name)
         if moment is None:
@@ -124,12 +118,6 @@ async def list_participants(
         errors.append(
             FieldError(("search",), "too_long", f"must be at most {MAX_SEARCH_LENGTH} characters")
         )
-    position = None
-    if after is not None:
-        try:
-            position = _parse_key(sort, codec.decode(after, kind))
-        except InvalidCursor as exc:
-            errors.append(FieldError(("cursor",), "invalid", str(exc)))
     if errors:
         raise ValidationFailed(errors)
 

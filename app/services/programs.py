@@ -23,8 +23,8 @@ from app.core.formats import format_timestamp
 from app.models import OnUnknownParticipant, Program, ProgramStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, NotFound, ValidationFailed
+from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection, page_arguments
 from app.services.participant_input import NO_NUL, Documented, field_errors
-from app.services.participant_listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection
 from app.services.text_rules import is_storable_text, not_blank, storable
 
 __all__ = [
@@ -158,17 +158,11 @@ async def list_programs(
 ) -> ProgramPage:
     """One keyset page of the organization's programs. Raises `ValidationFailed`."""
     kind = f"programs:{sort}:{direction}"
-    errors: list[FieldError] = []
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        errors.append(FieldError(("limit",), "invalid", f"must be from 1 to {MAX_PAGE_SIZE}"))
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=kind, parse=lambda key: _parse_key(sort, key)
+    )
     if search is not None and (len(search) > 255 or not is_storable_text(search)):
         errors.append(FieldError(("search",), "invalid", "must be at most 255 characters of text"))
-    position = None
-    if after is not None:
-        try:
-            position = _parse_key(sort, codec.decode(after, kind))
-        except InvalidCursor as exc:
-            errors.append(FieldError(("cursor",), "invalid", str(exc)))
     if errors:
         raise ValidationFailed(errors)
     async with db.read() as session:
