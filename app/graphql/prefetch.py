@@ -22,10 +22,18 @@ from app.graphql.loaders import Loaders
 __all__ = ["page_node_selections", "prefetch_participant_fields", "selected_under"]
 
 
+def _included(selection: Selection) -> bool:
+    """False when `@skip(if: true)` or `@include(if: false)` leaves the selection out."""
+    directives = selection.directives
+    if directives.get("skip", {}).get("if") is True:
+        return False
+    return directives.get("include", {}).get("if") is not False
+
+
 def selected_under(selections: Iterable[Selection], name: str) -> list[Selection]:
     """The selections inside every field called `name` (GraphQL name), looking through fragments."""
     found: list[Selection] = []
-    for selection in selections:
+    for selection in filter(_included, selections):
         if isinstance(selection, SelectedField):
             if selection.name == name:
                 found.extend(selection.selections)
@@ -36,7 +44,7 @@ def selected_under(selections: Iterable[Selection], name: str) -> list[Selection
 
 def _selected_names(selections: Iterable[Selection]) -> set[str]:
     names: set[str] = set()
-    for selection in selections:
+    for selection in filter(_included, selections):
         if isinstance(selection, SelectedField):
             names.add(selection.name)
         else:

@@ -174,14 +174,28 @@ def _table_read(statement: str) -> str:
     return match[1]
 
 
+SKIPPED = """
+query Skipped($first: Int, $without: Boolean!) {
+  participants(first: $first) { edges { node {
+    id
+    balances @skip(if: $without) { available }
+    counters @include(if: false) { key }
+    ... @skip(if: true) { tiers { level } }
+    programs { id }
+  } } }
+}
+"""
+
+
 @pytest.mark.parametrize(
     ("query", "loaded"),
     [
         (PAGE, []),
+        (SKIPPED, ["enrollments"]),
         (FRAGMENTS, ["balances", "assets", "participant_tiers"]),
         (DEEP, ["enrollments", "balances", "assets", "counters", "participant_tiers"]),
     ],
-    ids=["no lazy field", "through fragments", "all lazy fields"],
+    ids=["no lazy field", "skipped fields", "through fragments", "all lazy fields"],
 )
 async def test_a_page_loads_exactly_the_selected_lazy_fields(
     client: httpx.AsyncClient,
@@ -196,7 +210,7 @@ async def test_a_page_loads_exactly_the_selected_lazy_fields(
     for row in rows:
         await seed_state(db, org.organization_id, row.id)
     with sql() as log:
-        body = await graphql(client, query, {"first": 3}, headers=headers)
+        body = await graphql(client, query, {"first": 3, "without": True}, headers=headers)
     assert "errors" not in body, body
     assert len(body["data"]["participants"]["edges"]) == 3
     tables = [_table_read(statement) for statement in log.statements[2:]]
