@@ -4,6 +4,7 @@ parameters or keys."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,3 +129,17 @@ def test_multi_line_sql_and_row_details_are_cut() -> None:
     assert "participants" not in line
     assert SECRET_KEY not in line
     assert line.endswith("(Background on this error at: https://sqlalche.me/e/21/gkpj)")
+
+
+async def test_a_sqlite_bug_is_a_500_not_a_503(
+    client: httpx.AsyncClient, headers: dict[str, str], db: Database
+) -> None:
+    """SQLite raises OperationalError for "no such column" too: that is a bug, not an outage."""
+    bug = OperationalError("SELECT nope", (), sqlite3.OperationalError("no such column: nope"))
+    outage = OperationalError("SELECT 1", (), sqlite3.OperationalError("database is locked"))
+    with failing(db, "participants", bug):
+        broken = await client.get("/v1/participants", headers=headers)
+    with failing(db, "participants", outage):
+        busy = await client.get("/v1/participants", headers=headers)
+    assert (broken.status_code, broken.json()["code"]) == (500, "internal_error")
+    assert (busy.status_code, busy.json()["code"]) == (503, "service_unavailable")

@@ -29,7 +29,14 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
 
-__all__ = ["UNAVAILABLE", "WRITE_OPTIONS", "Database", "DatabaseBusy", "create_engine"]
+__all__ = [
+    "UNAVAILABLE",
+    "WRITE_OPTIONS",
+    "Database",
+    "DatabaseBusy",
+    "create_engine",
+    "is_unavailable",
+]
 
 
 #: What the database raises when it is down, unreachable, or busy past its timeouts (including
@@ -46,6 +53,33 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+#: SQLite raises OperationalError for outages and for bugs alike ("no such column"); only these
+#: mean the database is (for now) unavailable.
+_SQLITE_OUTAGES = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "attempt to write a readonly database",
+    "database or disk is full",
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database is down, unreachable or busy: the caller may retry."""
+    if not isinstance(exc, UNAVAILABLE):
+        return False
+    original = getattr(exc, "orig", None)
+    if isinstance(exc, OperationalError) and original is not None and _is_sqlite_error(original):
+        message = str(original).lower()
+        return any(outage in message for outage in _SQLITE_OUTAGES)
+    return True
+
+
+def _is_sqlite_error(error: BaseException) -> bool:
+    return type(error).__module__.startswith(("sqlite3", "sqlalchemy.dialects.sqlite"))
+
 
 _BEGIN_MODE = "sqlite_begin_mode"
 #: Execution options for a connection that will write: on SQLite its transactions take the write

@@ -14,7 +14,7 @@ from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefi
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from app.core.db import UNAVAILABLE
+from app.core.db import is_unavailable
 from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
@@ -39,7 +39,7 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def _is_unavailable(error: GraphQLError) -> bool:
-    return isinstance(error.original_error, UNAVAILABLE)
+    return error.original_error is not None and is_unavailable(error.original_error)
 
 
 class Schema(strawberry.Schema):

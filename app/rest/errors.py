@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.access import RateLimited, Unauthorized, rate_limited_response, unauthorized_response
-from app.core.db import UNAVAILABLE
+from app.core.db import UNAVAILABLE, is_unavailable
 from app.core.request_body import BadBody
 from app.core.request_id import current_request_id
 from app.core.responses import error_response
@@ -75,6 +75,8 @@ async def _http_exception(_: Request, exc: Exception) -> Response:
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
     # The database is down, unreachable, or busy past its timeout: the caller should retry.
+    if not is_unavailable(exc):  # e.g. SQLite's OperationalError for "no such column": a bug
+        return _internal_error(request, exc)
     logger.warning(
         "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
     )
@@ -84,6 +86,20 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
         "The database is not available right now; retry shortly.",
         headers={"Retry-After": "1"},
     )
+
+
+def _internal_error_body() -> Response:
+    return error_response(
+        500,
+        "internal_error",
+        "An unexpected error occurred.",
+        details={"request_id": current_request_id()},
+    )
+
+
+def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _internal_error_body()
 
 
 class CatchUnexpected:
@@ -116,13 +132,7 @@ class CatchUnexpected:
             logger.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
             if started:  # too late for a 500; the connection is cut short instead
                 return
-            response = error_response(
-                500,
-                "internal_error",
-                "An unexpected error occurred.",
-                details={"request_id": current_request_id()},
-            )
-            await response(scope, receive, send)
+            await _internal_error_body()(scope, receive, send)
 
 
 exception_handlers = {

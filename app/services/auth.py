@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app import crud
-from app.core.db import UNAVAILABLE, Database
+from app.core.db import UNAVAILABLE, Database, is_unavailable
 from app.core.security import KEY_PREFIX, generate_api_key, hash_api_key
 from app.models import ApiKey, utcnow
 from app.services.errors import NotFound
@@ -81,6 +81,8 @@ async def _touch(db: Database, api_key_id: uuid.UUID, now: datetime) -> None:
             since = now - LAST_USED_RESOLUTION
             await crud.touch_api_key(session, api_key_id=api_key_id, now=now, unless_since=since)
     except UNAVAILABLE as exc:
+        if not is_unavailable(exc):
+            raise
         logger.warning("could not record the use of API key %s: %s", api_key_id, type(exc).__name__)
 
 
