@@ -7,6 +7,7 @@ import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "printed_line",
     "run_cli",
     "start_serve",
+    "stderr_tail",
     "stop",
     "wait_until_healthy",
 ]
@@ -55,14 +57,16 @@ def start_serve(
     Its stdout is drained by a thread from the start: uvicorn writes an access-log line per
     request there, and a pipe nobody reads fills up and freezes the server mid-test.
     """
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - kept for failure messages
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url},
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
         text=True,
     )
+    _stderr[server.pid] = errors
     lines: queue.Queue[str] = queue.Queue()
     _printed[server.pid] = lines
     assert server.stdout is not None
@@ -71,6 +75,16 @@ def start_serve(
 
 
 _printed: dict[int, queue.Queue[str]] = {}
+_stderr: dict[int, IO[str]] = {}
+
+
+def stderr_tail(server: subprocess.Popen[str], lines: int = 20) -> str:
+    """The end of what the server wrote on stderr (for failure messages)."""
+    stream = _stderr.get(server.pid)
+    if stream is None:
+        return ""
+    stream.seek(0)
+    return "".join(stream.readlines()[-lines:])
 
 
 def _drain(stream: IO[str], lines: queue.Queue[str]) -> None:
@@ -86,7 +100,8 @@ def printed_line(server: subprocess.Popen[str], timeout: float = 30) -> str:
 def wait_until_healthy(base_url: str, server: subprocess.Popen[str], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        assert server.poll() is None, f"server exited with {server.returncode}"
+        if server.poll() is not None:
+            raise AssertionError(f"server exited with {server.returncode}:\n{stderr_tail(server)}")
         try:
             if httpx.get(f"{base_url}/healthz").status_code == 200:
                 return

@@ -115,8 +115,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in (
-            "journal_mode=WAL",
+            # The busy timeout first: switching to WAL takes a lock that a process starting at
+            # the same moment may hold, and only a busy timeout makes this one wait for it.
             f"busy_timeout={busy_timeout}",
+            "journal_mode=WAL",
             "synchronous=NORMAL",
             "foreign_keys=ON",
         ):
