@@ -15,7 +15,13 @@ from app.graphql.types import Participant, ParticipantStatus
 from app.services import participant_listing as listing
 from app.services.errors import ValidationFailed
 
-__all__ = ["OrderDirection", "ParticipantConnection", "argument_error", "resolve_participants"]
+__all__ = [
+    "OrderDirection",
+    "PageInfo",
+    "ParticipantConnection",
+    "argument_error",
+    "resolve_participants",
+]
 
 ParticipantOrderField = strawberry.enum(
     listing.SortField,

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from app.graphql.context import Info
-from app.graphql.listing import OrderDirection, argument_error
+from app.graphql.listing import OrderDirection, PageInfo, argument_error
 from app.graphql.participants import present, user_errors
 from app.graphql.types import OnUnknownParticipant, Program, ProgramStatus, UserError
 from app.services import programs as service
@@ -67,15 +67,9 @@ class ProgramEdge:
 
 
 @strawberry.type
-class ProgramPageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
 class ProgramConnection:
     edges: list[ProgramEdge]
-    page_info: ProgramPageInfo
+    page_info: PageInfo
 
 
 async def resolve_program(info: Info, id: uuid.UUID) -> Program | None:
@@ -118,7 +112,7 @@ async def resolve_programs(
             ProgramEdge(cursor=cursor, node=Program.from_model(row))
             for row, cursor in zip(page.programs, page.cursors, strict=True)
         ],
-        page_info=ProgramPageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
+        page_info=PageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
     )
 
 

@@ -4,7 +4,7 @@ service's business; see `app.services.participant_listing`)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
@@ -22,7 +22,7 @@ from app.services.participant_listing import (
     SortField,
 )
 
-__all__ = ["ListParams", "parse_list_params"]
+__all__ = ["ListParams", "parse_list_params", "parse_query"]
 
 
 class ListParams(BaseModel):
@@ -52,8 +52,16 @@ class ListParams(BaseModel):
         return ParticipantFilter.taken_from(self)
 
 
-def parse_list_params(params: QueryParams) -> ListParams:
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_query(model: type[M], params: QueryParams) -> M:
+    """A list route's query parameters as `model`; `ValidationFailed` naming each bad one."""
     try:
-        return ListParams.model_validate(dict(params))
+        return model.model_validate(dict(params))
     except PydanticValidationError as exc:
         raise ValidationFailed(field_errors(exc)) from None
+
+
+def parse_list_params(params: QueryParams) -> ListParams:
+    return parse_query(ListParams, params)

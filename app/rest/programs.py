@@ -6,8 +6,6 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from typing_extensions import TypedDict
@@ -17,11 +15,11 @@ from app.core.formats import format_timestamp
 from app.core.responses import JSONResponse
 from app.models import Program, ProgramStatus
 from app.rest.body import read_json_object
+from app.rest.listing_params import parse_query
 from app.rest.shapes import Pagination
 from app.services import programs
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import NotFound
 from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection
-from app.services.participant_input import field_errors
 from app.services.programs import ProgramSort
 
 __all__ = [
@@ -83,13 +81,6 @@ class ProgramListParams(BaseModel):
     sort_dir: SortDirection = SortDirection.DESC
 
 
-def _list_params(params: QueryParams) -> ProgramListParams:
-    try:
-        return ProgramListParams.model_validate(dict(params))
-    except PydanticValidationError as exc:
-        raise ValidationFailed(field_errors(exc)) from None
-
-
 def _program_id(request: Request) -> uuid.UUID:
     try:
         return uuid.UUID(request.path_params["program_id"])
@@ -110,7 +101,7 @@ async def create_program(request: Request) -> Response:
 async def list_programs(request: Request) -> Response:
     """`GET /v1/programs`: a page of programs, newest first; ARCHIVED ones only when asked."""
     principal = await require_principal(request)
-    params = _list_params(request.query_params)
+    params = parse_query(ProgramListParams, request.query_params)
     page = await programs.list_programs(
         database(request),
         request.app.state.cursor_codec,
