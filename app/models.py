@@ -7,6 +7,7 @@ import enum
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
@@ -17,17 +18,24 @@ from app.core.sqltypes import ExactDecimal, JSONDocument, UTCDateTime
 __all__ = [
     "ApiKey",
     "Asset",
+    "AssetStatus",
     "Balance",
     "Counter",
     "Enrollment",
     "EnrollmentStatus",
+    "InventoryMode",
+    "IssuancePolicy",
     "OnUnknownParticipant",
     "Organization",
     "Participant",
     "ParticipantStatus",
     "ParticipantTier",
     "Program",
+    "ProgramAsset",
     "ProgramStatus",
+    "Tier",
+    "TierLevel",
+    "TierStatus",
     "utcnow",
 ]
 
@@ -130,15 +138,143 @@ class Program(SQLModel, table=True):
     deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+class AssetStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    #: One-way: an archived asset takes no new ledger entries.
+    ARCHIVED = "ARCHIVED"
+
+
+class InventoryMode(enum.StrEnum):
+    """SIMPLE keeps one running balance; LOT one lot per credit, consumed first in, first out."""
+
+    SIMPLE = "SIMPLE"
+    LOT = "LOT"
+
+
+class IssuancePolicy(enum.StrEnum):
+    """UNLIMITED mints from the system issuance account; PREFUNDED draws on the program wallet."""
+
+    UNLIMITED = "UNLIMITED"
+    PREFUNDED = "PREFUNDED"
+
+
 class Asset(SQLModel, table=True):
+    """What balances are counted in (points, miles, stamps). Belongs to the organization and may
+    be linked to several programs (`ProgramAsset`)."""
+
     __tablename__ = "assets"
-    __table_args__ = (UniqueConstraint("id", "organization_id"),)
+    __table_args__ = (
+        UniqueConstraint("id", "organization_id"),
+        UniqueConstraint("organization_id", "symbol"),
+        Index("ix_assets_org_created", "organization_id", "created_at", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(sa_column=_org_fk())
     name: str = Field(sa_column=Column(String(255), nullable=False))
     symbol: str = Field(sa_column=Column(String(16), nullable=False))
+    inventory_mode: InventoryMode = Field(
+        default=InventoryMode.SIMPLE,
+        sa_column=Column(_enum(InventoryMode), nullable=False, server_default="SIMPLE"),
+    )
+    issuance_policy: IssuancePolicy = Field(
+        default=IssuancePolicy.UNLIMITED,
+        sa_column=Column(_enum(IssuancePolicy), nullable=False, server_default="UNLIMITED"),
+    )
     scale: int = Field(default=2, nullable=False)
+    #: The largest amount one credit or debit may move; None means no limit.
+    max_transaction_amount: Decimal | None = Field(default=None, sa_column=Column(ExactDecimal()))
+    status: AssetStatus = Field(
+        default=AssetStatus.ACTIVE,
+        sa_column=Column(_enum(AssetStatus), nullable=False, server_default="ACTIVE"),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    #: When the asset was archived.
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class ProgramAsset(SQLModel, table=True):
+    """An asset linked to a program: the program's participants may hold it."""
+
+    __tablename__ = "program_assets"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["program_id", "organization_id"],
+            ["programs.id", "programs.organization_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["asset_id", "organization_id"],
+            ["assets.id", "assets.organization_id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_program_assets_org_asset", "organization_id", "asset_id"),
+    )
+
+    program_id: uuid.UUID = Field(primary_key=True)
+    asset_id: uuid.UUID = Field(primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class TierStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    #: One-way: an archived tier cannot be changed or archived again.
+    ARCHIVED = "ARCHIVED"
+
+
+class Tier(SQLModel, table=True):
+    """A tier definition of a program (e.g. `status` with levels silver < gold < platinum)."""
+
+    __tablename__ = "tiers"
+    __table_args__ = (
+        UniqueConstraint("id", "organization_id"),
+        # Also serves listing a program's tiers by key.
+        UniqueConstraint("organization_id", "program_id", "key"),
+        ForeignKeyConstraint(
+            ["program_id", "organization_id"],
+            ["programs.id", "programs.organization_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    program_id: uuid.UUID = Field(nullable=False)
+    key: str = Field(sa_column=Column(String(64), nullable=False))
+    display_name: str | None = Field(default=None, sa_column=Column(String(255)))
+    status: TierStatus = Field(
+        default=TierStatus.ACTIVE, sa_column=Column(_enum(TierStatus), nullable=False)
+    )
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class TierLevel(SQLModel, table=True):
+    """One level of a tier; a higher rank is better."""
+
+    __tablename__ = "tier_levels"
+    __table_args__ = (
+        UniqueConstraint("tier_id", "key"),
+        UniqueConstraint("tier_id", "rank"),
+        ForeignKeyConstraint(
+            ["tier_id", "organization_id"],
+            ["tiers.id", "tiers.organization_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    tier_id: uuid.UUID = Field(nullable=False)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    key: str = Field(sa_column=Column(String(64), nullable=False))
+    rank: int = Field(nullable=False)
+    display_name: str | None = Field(default=None, sa_column=Column(String(255)))
+    benefits: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONDocument, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_created())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
 
@@ -201,7 +337,14 @@ class Enrollment(SQLModel, table=True):
             ["programs.id", "programs.organization_id"],
             ondelete="CASCADE",
         ),
-        Index("ix_enrollments_program_id", "program_id"),
+        # A program's participants, most recently enrolled first (Program.participants).
+        Index(
+            "ix_enrollments_org_program_created",
+            "organization_id",
+            "program_id",
+            "created_at",
+            "participant_id",
+        ),
     )
 
     participant_id: uuid.UUID = Field(primary_key=True)

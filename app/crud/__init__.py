@@ -1,11 +1,20 @@
 """Data access: one function per query, keyword-only arguments, always scoped to an organization.
 
 `keys` (organizations, API keys), `participants` (upsert, lookups, listing, enrollment), `programs`,
-`state` (batched derived state and assets). Import the package: `crud.upsert_participant(...)`.
+`state` (batched derived state and assets), `assets`, `tiers`.
+Import the package: `crud.upsert_participant(...)`.
 """
 
 from __future__ import annotations
 
+from app.crud.assets import (
+    assets_by_program,
+    get_asset,
+    insert_asset,
+    link_asset,
+    list_assets,
+    program_ids_by_asset,
+)
 from app.crud.keys import (
     create_api_key,
     find_api_key,
@@ -28,32 +37,56 @@ from app.crud.programs import (
     list_programs,
 )
 from app.crud.state import (
+    HeldTier,
     assets_by_id,
     balances_by_participant,
     counters_by_participant,
     programs_by_participant,
     tiers_by_participant,
 )
+from app.crud.tiers import (
+    get_tier,
+    held_levels,
+    insert_tier,
+    levels_by_tier,
+    list_tiers,
+    replace_levels,
+    tiers_by_program,
+)
 
 __all__ = [
+    "HeldTier",
     "assets_by_id",
+    "assets_by_program",
     "balances_by_participant",
     "counters_by_participant",
     "create_api_key",
     "create_program",
     "enroll",
     "find_api_key",
+    "get_asset",
     "get_or_create_organization",
     "get_program",
+    "get_tier",
     "has_organizations",
+    "held_levels",
+    "insert_asset",
+    "insert_tier",
+    "levels_by_tier",
+    "link_asset",
     "list_api_keys",
+    "list_assets",
     "list_participants",
     "list_programs",
+    "list_tiers",
     "participants_by_external_id",
     "participants_by_id",
+    "program_ids_by_asset",
     "programs_by_participant",
+    "replace_levels",
     "revoke_api_key",
     "tiers_by_participant",
+    "tiers_by_program",
     "touch_api_key",
     "upsert_participant",
 ]

@@ -6,13 +6,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
     and_,
     bindparam,
+    func,
 )
+from sqlalchemy import select as sa_select  # sqlmodel's select takes at most four columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -24,18 +27,23 @@ from app.models import (
     EnrollmentStatus,
     ParticipantTier,
     Program,
+    Tier,
+    TierLevel,
 )
 
 __all__ = [
+    "HeldTier",
     "assets_by_id",
     "balances_by_participant",
     "counters_by_participant",
+    "group_pairs",
     "programs_by_participant",
     "tiers_by_participant",
 ]
 
 
-def _group(rows: Iterable[tuple[uuid.UUID, Any]]) -> dict[uuid.UUID, list[Any]]:
+def group_pairs(rows: Iterable[tuple[uuid.UUID, Any]]) -> dict[uuid.UUID, list[Any]]:
+    """(key, value) pairs → {key: [values in the order met]}."""
     grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for key, value in rows:
         grouped[key].append(value)
@@ -77,10 +85,10 @@ async def programs_by_participant(
 ) -> dict[uuid.UUID, list[Program]]:
     """Programs of each participant's active enrollments, oldest enrollment first."""
     rows = await session.execute(_PROGRAMS, _state_parameters(organization_id, participant_ids))
-    return _group((participant_id, program) for participant_id, program in rows)
+    return group_pairs((participant_id, program) for participant_id, program in rows)
 
 
-_Owned = TypeVar("_Owned", Balance, Counter, ParticipantTier)
+_Owned = TypeVar("_Owned", Balance, Counter)
 
 
 def _owned_query(model: type[_Owned], *order_by: Any) -> Any:
@@ -96,8 +104,52 @@ def _owned_query(model: type[_Owned], *order_by: Any) -> Any:
 
 _BALANCES = _owned_query(Balance, col(Balance.asset_id))
 _COUNTERS = _owned_query(Counter, col(Counter.key))
-_TIERS = _owned_query(
-    ParticipantTier, col(ParticipantTier.program_id), col(ParticipantTier.tier_key)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTier:
+    """A participant's level in one tier of one program, read with the tier's definition."""
+
+    participant_id: uuid.UUID
+    program_id: uuid.UUID
+    tier_key: str
+    level: str
+    #: From the tier definition; the rank stored with the participant only when the level has
+    #: no definition (rows written before tier definitions existed).
+    rank: int
+    display_name: str | None
+    level_display_name: str | None
+
+
+_TIERS = (
+    sa_select(
+        col(ParticipantTier.participant_id),
+        col(ParticipantTier.program_id),
+        col(ParticipantTier.tier_key),
+        col(ParticipantTier.level),
+        func.coalesce(col(TierLevel.rank), col(ParticipantTier.rank)),
+        col(Tier.display_name),
+        col(TierLevel.display_name),
+    )
+    .outerjoin(
+        Tier,
+        and_(
+            col(Tier.organization_id) == col(ParticipantTier.organization_id),
+            col(Tier.program_id) == col(ParticipantTier.program_id),
+            col(Tier.key) == col(ParticipantTier.tier_key),
+        ),
+    )
+    .outerjoin(
+        TierLevel,
+        and_(
+            col(TierLevel.tier_id) == col(Tier.id), col(TierLevel.key) == col(ParticipantTier.level)
+        ),
+    )
+    .where(
+        col(ParticipantTier.organization_id) == _ORGANIZATION,
+        col(ParticipantTier.participant_id).in_(_PARTICIPANTS),
+    )
+    .order_by(col(ParticipantTier.program_id), col(ParticipantTier.tier_key))
 )
 
 
@@ -109,7 +161,7 @@ async def _owned_by(
     participant_ids: Sequence[uuid.UUID],
 ) -> dict[uuid.UUID, list[Any]]:
     rows = await session.scalars(query, _state_parameters(organization_id, participant_ids))
-    return _group((row.participant_id, row) for row in rows)
+    return group_pairs((row.participant_id, row) for row in rows)
 
 
 async def balances_by_participant(
@@ -130,10 +182,9 @@ async def counters_by_participant(
 
 async def tiers_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ParticipantTier]]:
-    return await _owned_by(
-        session, _TIERS, organization_id=organization_id, participant_ids=participant_ids
-    )
+) -> dict[uuid.UUID, list[HeldTier]]:
+    rows = await session.execute(_TIERS, _state_parameters(organization_id, participant_ids))
+    return group_pairs((row[0], HeldTier(*row)) for row in rows)
 
 
 _ASSETS = select(Asset).where(

@@ -14,7 +14,8 @@ from strawberry.dataloader import DataLoader
 
 from app import crud
 from app.core.db import Database
-from app.models import Asset, Balance, Counter, Participant, ParticipantTier, Program
+from app.crud import HeldTier
+from app.models import Asset, Balance, Counter, Participant, Program
 from app.services.participants import ParticipantState
 
 __all__ = ["Loaders", "now_or_later"]
@@ -76,7 +77,7 @@ class Loaders:
     programs: DataLoader[uuid.UUID, list[Program]]
     balances: DataLoader[uuid.UUID, list[Balance]]
     counters: DataLoader[uuid.UUID, list[Counter]]
-    tiers: DataLoader[uuid.UUID, list[ParticipantTier]]
+    tiers: DataLoader[uuid.UUID, list[HeldTier]]
     assets: DataLoader[uuid.UUID, Asset | None]
 
     @classmethod

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app import models
+from app.crud import HeldTier
 from app.graphql.context import Info
 from app.graphql.loaders import now_or_later
 
@@ -156,7 +157,7 @@ class ParticipantTier:
     program_id: uuid.UUID
 
     @classmethod
-    def from_model(cls, row: models.ParticipantTier) -> ParticipantTier:
+    def from_model(cls, row: HeldTier) -> ParticipantTier:
         return cls(key=row.tier_key, level=row.level, rank=row.rank, program_id=row.program_id)
 
 

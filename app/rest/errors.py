@@ -14,7 +14,7 @@ from app.core.db import UNAVAILABLE, is_unavailable
 from app.core.request_body import BadBody
 from app.core.request_id import current_request_id
 from app.core.responses import error_response
-from app.services.errors import FieldPath, NotFound, ValidationFailed
+from app.services.errors import Conflict, FieldPath, NotFound, ValidationFailed
 
 __all__ = ["CatchUnexpected", "exception_handlers", "field_name"]
 
@@ -65,6 +65,12 @@ async def _rate_limited(_: Request, exc: Exception) -> Response:
 
 async def _not_found(_: Request, exc: Exception) -> Response:
     return error_response(404, "not_found", str(exc) or "not found")
+
+
+async def _conflict(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Conflict)
+    fields = [{"field": field_name(exc.field), "reason": exc.code, "message": str(exc)}]
+    return error_response(409, exc.code, str(exc), details={"fields": fields if exc.field else []})
 
 
 async def _http_exception(_: Request, exc: Exception) -> Response:
@@ -141,6 +147,7 @@ exception_handlers = {
     Unauthorized: _unauthorized,
     RateLimited: _rate_limited,
     NotFound: _not_found,
+    Conflict: _conflict,
     HTTPException: _http_exception,
     **dict.fromkeys(UNAVAILABLE, _unavailable),
 }

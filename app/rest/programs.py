@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,9 +15,9 @@ from app.core.responses import JSONResponse
 from app.models import Program, ProgramStatus
 from app.rest.body import read_json_object
 from app.rest.listing_params import parse_query
+from app.rest.routing import path_id
 from app.rest.shapes import Pagination
 from app.services import programs
-from app.services.errors import NotFound
 from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection
 from app.services.programs import ProgramSort
 
@@ -81,13 +80,6 @@ class ProgramListParams(BaseModel):
     sort_dir: SortDirection = SortDirection.DESC
 
 
-def _program_id(request: Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.path_params["program_id"])
-    except ValueError:
-        raise NotFound("no such program") from None
-
-
 async def create_program(request: Request) -> Response:
     """`POST /v1/programs`: 201 with the new program (ACTIVE)."""
     principal = await require_principal(request)
@@ -130,7 +122,7 @@ async def get_program(request: Request) -> Response:
     program = await programs.get_program(
         database(request),
         organization_id=principal.organization_id,
-        program_id=_program_id(request),
+        program_id=path_id(request, "program_id", what="program"),
     )
     return JSONResponse(program_body(program))
 
@@ -138,7 +130,7 @@ async def get_program(request: Request) -> Response:
 async def update_program(request: Request) -> Response:
     """`PATCH /v1/programs/{id}`: the given fields change; 200 with the program."""
     principal = await require_principal(request)
-    program_id = _program_id(request)
+    program_id = path_id(request, "program_id", what="program")
     data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
     program = await programs.update_program(
         database(request),

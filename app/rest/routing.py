@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-__all__ = ["resource"]
+from app.services.errors import NotFound
+
+__all__ = ["path_id", "resource"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -21,3 +24,11 @@ def resource(path: str, handlers: Mapping[str, Endpoint]) -> Route:
         return await handlers[method](request)
 
     return Route(path, dispatch, methods=list(handlers), name=path)
+
+
+def path_id(request: Request, name: str, *, what: str) -> uuid.UUID:
+    """The UUID in path parameter `name`; a malformed one is `NotFound` like any unknown id."""
+    try:
+        return uuid.UUID(request.path_params[name])
+    except ValueError:
+        raise NotFound(f"no such {what}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FieldError", "FieldPath", "NotFound", "ServiceError", "ValidationFailed"]
+__all__ = ["Conflict", "FieldError", "FieldPath", "NotFound", "ServiceError", "ValidationFailed"]
 
 #: A path into the request: ("attributes", "plan") or ("tags", 3).
 FieldPath = tuple[str | int, ...]
@@ -33,3 +33,13 @@ class ValidationFailed(ServiceError):
 
 class NotFound(ServiceError):
     """The thing asked for does not exist for this caller (or belongs to someone else)."""
+
+
+class Conflict(ServiceError):
+    """The request is well formed but clashes with what is stored (a taken symbol, an asset
+    already linked, an archived tier); nothing was written. REST answers 409 with `code`."""
+
+    def __init__(self, message: str, *, code: str = "conflict", field: FieldPath = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field

@@ -8,8 +8,8 @@ never passes silently.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
 from annotated_types import MaxLen
 from email_validator import EmailNotValidError, validate_email
@@ -35,6 +35,7 @@ __all__ = [
     "ParticipantCreate",
     "field_errors",
     "is_storable_text",
+    "parse_input",
     "parse_participant_create",
 ]
 
@@ -148,13 +149,34 @@ class ParticipantCreate(BaseModel):
         return values
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_input(
+    model: type[M],
+    data: Mapping[str, Any],
+    *,
+    nullable: Collection[str] = (),
+    errors: Sequence[FieldError] = (),
+) -> M:
+    """`data` as `model`, or `ValidationFailed` listing every problem (with `errors` found before).
+
+    A null means the same as leaving the field out, except for the `nullable` fields, where it
+    is kept (for example, to clear a limit).
+    """
+    present = {key: value for key, value in data.items() if value is not None or key in nullable}
+    try:
+        parsed = model.model_validate(present)
+    except PydanticValidationError as exc:
+        raise ValidationFailed([*errors, *field_errors(exc)]) from None
+    if errors:
+        raise ValidationFailed(errors)
+    return parsed
+
+
 def parse_participant_create(data: Mapping[str, Any]) -> ParticipantCreate:
     """Validate `data`, raising `ValidationFailed` with every problem found."""
-    present = {key: value for key, value in data.items() if value is not None}
-    try:
-        return ParticipantCreate.model_validate(present)
-    except PydanticValidationError as exc:
-        raise ValidationFailed(field_errors(exc)) from None
+    return parse_input(ParticipantCreate, data)
 
 
 def field_errors(exc: PydanticValidationError) -> list[FieldError]:

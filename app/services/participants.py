@@ -9,11 +9,11 @@ from typing import Any
 
 from app import crud
 from app.core.db import Database
+from app.crud import HeldTier
 from app.models import (
     Balance,
     Counter,
     Participant,
-    ParticipantTier,
     Program,
     ProgramStatus,
     utcnow,
@@ -37,7 +37,7 @@ class ParticipantState:
     programs: list[Program] = field(default_factory=list)
     balances: list[Balance] = field(default_factory=list)
     counters: list[Counter] = field(default_factory=list)
-    tiers: list[ParticipantTier] = field(default_factory=list)
+    tiers: list[HeldTier] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
-from pydantic import ValidationError as PydanticValidationError
 
 from app import crud
 from app.core.db import Database
@@ -24,7 +23,7 @@ from app.models import OnUnknownParticipant, Program, ProgramStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection, page_arguments
-from app.services.participant_input import NO_NUL, Documented, field_errors
+from app.services.participant_input import NO_NUL, Documented, parse_input
 from app.services.text_rules import is_storable_text, not_blank, storable
 
 __all__ = [
@@ -65,18 +64,10 @@ class ProgramUpdate(BaseModel):
     status: ProgramStatus | None = None
 
 
-def _parse(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
-    present = {key: value for key, value in data.items() if value is not None}
-    try:
-        return model.model_validate(present)
-    except PydanticValidationError as exc:
-        raise ValidationFailed(field_errors(exc)) from None
-
-
 async def create_program(
     db: Database, *, organization_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Program:
-    request: ProgramCreate = _parse(ProgramCreate, data)
+    request = parse_input(ProgramCreate, data)
     values = request.model_dump()
     values["on_unknown_participant"] = request.on_unknown_participant.value
     async with db.transaction() as session:
@@ -100,7 +91,7 @@ async def get_program(
 async def update_program(
     db: Database, *, organization_id: uuid.UUID, program_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Program:
-    request: ProgramUpdate = _parse(ProgramUpdate, data)
+    request = parse_input(ProgramUpdate, data)
     changes = request.model_dump(exclude_none=True)
     now = utcnow()
     async with db.transaction() as session:
