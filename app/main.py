@@ -19,7 +19,7 @@ from app.graphql.schema import build_schema
 from app.graphql.view import GraphQLApp
 from app.health import healthz
 from app.ratelimit import create_limiter
-from app.rest import participants, programs
+from app.rest import assets, participants, programs, tiers
 from app.rest.errors import CatchUnexpected, exception_handlers
 from app.rest.openapi import openapi
 from app.rest.routing import resource
@@ -70,6 +70,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             "/v1/programs/{program_id}",
             {"GET": programs.get_program, "PATCH": programs.update_program},
         ),
+        resource(
+            "/v1/programs/{program_id}/assets",
+            {"GET": assets.list_program_assets, "POST": assets.link_asset},
+        ),
+        resource(
+            "/v1/programs/{program_id}/tiers",
+            {"GET": tiers.list_tiers, "POST": tiers.create_tier},
+        ),
+        resource(
+            "/v1/programs/{program_id}/tiers/{key}",
+            {"GET": tiers.get_tier, "PATCH": tiers.update_tier},
+        ),
+        resource("/v1/programs/{program_id}/tiers/{key}/archive", {"POST": tiers.archive_tier}),
+        resource("/v1/assets", {"GET": assets.list_assets, "POST": assets.create_asset}),
+        resource("/v1/assets/{asset_id}", {"GET": assets.get_asset, "PATCH": assets.update_asset}),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]

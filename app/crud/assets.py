@@ -89,7 +89,7 @@ async def program_ids_by_asset(
         )
         .order_by(col(ProgramAsset.created_at), col(ProgramAsset.program_id))
     )
-    return group_pairs(rows.tuples())
+    return group_pairs((key, value) for key, value in rows)
 
 
 async def assets_by_program(
@@ -105,7 +105,7 @@ async def assets_by_program(
         )
         .order_by(col(ProgramAsset.created_at), col(ProgramAsset.asset_id))
     )
-    return group_pairs(rows.tuples())
+    return group_pairs((key, value) for key, value in rows)
 
 
 _linked = and_(

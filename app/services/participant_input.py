@@ -193,6 +193,7 @@ _REASONS = {
     "invalid": "invalid",
     "too_many": "too_many",
     "tag_too_long": "too_long",
+    "json_too_long": "too_long",
 }
 
 

@@ -59,9 +59,27 @@ def _key(value: str) -> str:
     return value
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def _benefits(value: dict[str, Any]) -> dict[str, Any]:
-    if len(orjson.dumps(value)) > MAX_BENEFITS_BYTES:
-        raise PydanticCustomError("too_long", f"must be at most {MAX_BENEFITS_BYTES} bytes of JSON")
+    try:
+        encoded = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # lone surrogates, or nested past orjson's depth limit
+        raise PydanticCustomError("invalid", "must be valid JSON of Unicode text") from None
+    if _holds_nul(value):  # PostgreSQL's jsonb cannot store it
+        raise PydanticCustomError("invalid", "must not contain NUL characters")
+    if len(encoded) > MAX_BENEFITS_BYTES:
+        raise PydanticCustomError(
+            "json_too_long", f"must be at most {MAX_BENEFITS_BYTES} bytes of JSON"
+        )
     return value
 
 
