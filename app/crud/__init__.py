@@ -26,6 +26,7 @@ from app.crud.keys import (
 )
 from app.crud.participants import (
     enroll,
+    enrolled_participants,
     list_participants,
     participants_by_external_id,
     participants_by_id,
@@ -63,6 +64,7 @@ __all__ = [
     "create_api_key",
     "create_program",
     "enroll",
+    "enrolled_participants",
     "find_api_key",
     "get_asset",
     "get_or_create_organization",

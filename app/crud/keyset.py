@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Select, literal, tuple_
 
 __all__ = ["contains", "keyset_page"]
 
-T = TypeVar("T")
+#: Any SELECT; the page keeps its type.
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
 
 def contains(column: Any, text: str) -> ColumnElement[bool]:
@@ -20,13 +21,13 @@ def contains(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def keyset_page(
-    query: Select[T],
+    query: Q,
     columns: Sequence[Any],
     *,
     descending: bool,
     after: Sequence[Any] | None,
     limit: int,
-) -> Select[T]:
+) -> Q:
     """`query` ordered by `columns` (ending on a unique one), from just after the `after` key."""
     if after is not None:
         position = tuple_(*columns)

@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     bindparam,
     func,
     or_,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +31,7 @@ from app.models import (
 
 __all__ = [
     "enroll",
+    "enrolled_participants",
     "list_participants",
     "participants_by_external_id",
     "participants_by_id",
@@ -196,3 +199,56 @@ async def enroll(
         where=col(Enrollment.status) != EnrollmentStatus.ACTIVE,
     )
     await session.execute(stmt)
+
+
+async def enrolled_participants(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    program_ids: Sequence[uuid.UUID],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> dict[uuid.UUID, list[tuple[datetime, Participant]]]:
+    """Up to `limit` actively enrolled participants of each program, most recently enrolled
+    first, each with its enrollment time; one statement for all the programs.
+
+    One LIMITed arm per program, joined by UNION ALL: each arm walks its program's index and
+    stops at `limit`, where a window function over all enrollments would read every one.
+    """
+    if not program_ids:
+        return {}
+    arms = []
+    for program_id in program_ids:
+        arm = select(
+            col(Enrollment.program_id), col(Enrollment.created_at), col(Enrollment.participant_id)
+        ).where(
+            col(Enrollment.organization_id) == organization_id,
+            col(Enrollment.program_id) == program_id,
+            col(Enrollment.status) == EnrollmentStatus.ACTIVE,
+        )
+        page = keyset_page(arm, _ENROLLED_KEY, descending=True, after=after, limit=limit)
+        arms.append(select(*page.subquery().c))
+    enrolled = union_all(*arms).subquery()
+    rows = await session.execute(
+        select(enrolled.c.program_id, enrolled.c.created_at, Participant)
+        .join(
+            Participant,
+            and_(
+                col(Participant.id) == enrolled.c.participant_id,
+                col(Participant.organization_id) == organization_id,
+            ),
+        )
+        .order_by(
+            enrolled.c.program_id, enrolled.c.created_at.desc(), enrolled.c.participant_id.desc()
+        )
+    )
+    found: dict[uuid.UUID, list[tuple[datetime, Participant]]] = {}
+    for program_id, enrolled_at, participant in rows:
+        found.setdefault(program_id, []).append((enrolled_at, participant))
+    return found
+
+
+_ENROLLED_KEY = [
+    Enrollment.__table__.c.created_at,  # type: ignore[attr-defined]
+    Enrollment.__table__.c.participant_id,  # type: ignore[attr-defined]
+]

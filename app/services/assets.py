@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -26,9 +25,9 @@ from app.core.db import Database
 from app.core.formats import format_timestamp
 from app.models import Asset, AssetStatus, InventoryMode, IssuancePolicy, ProgramStatus, utcnow
 from app.services.amounts import PositiveAmount, decimal_places
-from app.services.cursors import CursorCodec, InvalidCursor
+from app.services.cursors import CursorCodec
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, page_arguments
+from app.services.pages import DEFAULT_PAGE_SIZE, page_arguments, time_and_id
 from app.services.participant_input import Documented, parse_input
 from app.services.programs import Name
 from app.services.text_rules import is_storable_text
@@ -265,7 +264,9 @@ async def list_assets(
 ) -> AssetPage:
     """One keyset page of the organization's assets, newest first. Raises `ValidationFailed`;
     `NotFound` for an unknown program when `program_must_exist` (the program is in the path)."""
-    position, errors = page_arguments(codec, limit=limit, after=after, kind=_KIND, parse=_parse_key)
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=_KIND, parse=time_and_id
+    )
     if search is not None and (len(search) > 255 or not is_storable_text(search)):
         errors.append(FieldError(("search",), "invalid", "must be at most 255 characters of text"))
     if errors:
@@ -297,12 +298,3 @@ async def list_assets(
         ],
         has_more=len(rows) > limit,
     )
-
-
-def _parse_key(key: list[Any]) -> tuple[Any, ...]:
-    if len(key) != 2 or not all(isinstance(value, str) for value in key):
-        raise InvalidCursor("is not a cursor this API issued")
-    try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except ValueError:
-        raise InvalidCursor("is not a cursor this API issued") from None

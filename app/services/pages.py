@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SortDirection", "page_arguments"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "SortDirection",
+    "page_arguments",
+    "time_and_id",
+]
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -39,3 +47,13 @@ def page_arguments(
         except InvalidCursor as exc:
             errors.append(FieldError(("cursor",), "invalid", str(exc)))
     return position, errors
+
+
+def time_and_id(key: list[Any]) -> tuple[datetime, uuid.UUID]:
+    """A cursor key of [RFC 3339 time, UUID], the shape most listings sort by."""
+    if len(key) != 2 or not all(isinstance(value, str) for value in key):
+        raise InvalidCursor("is not a cursor this API issued")
+    try:
+        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except ValueError:
+        raise InvalidCursor("is not a cursor this API issued") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -22,14 +22,17 @@ from app.core.formats import format_timestamp
 from app.models import OnUnknownParticipant, Program, ProgramStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, NotFound, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection, page_arguments
+from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection, page_arguments, time_and_id
 from app.services.participant_input import NO_NUL, Documented, parse_input
+from app.services.participant_listing import ParticipantPage
 from app.services.text_rules import is_storable_text, not_blank, storable
 
 __all__ = [
     "ProgramPage",
     "ProgramSort",
     "create_program",
+    "enrolled_pages",
+    "enrolled_position",
     "get_program",
     "list_programs",
     "update_program",
@@ -189,3 +192,51 @@ def _parse_key(sort: ProgramSort, key: list[Any]) -> tuple[Any, ...]:
         return first, uuid.UUID(key[1])
     except ValueError:
         raise InvalidCursor("is not a cursor this API issued") from None
+
+
+_ENROLLED_KIND = "program-participants"
+
+
+def enrolled_position(
+    codec: CursorCodec, *, limit: int, after: str | None
+) -> tuple[datetime, uuid.UUID] | None:
+    """Where a page of a program's participants starts. Raises `ValidationFailed`."""
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=_ENROLLED_KIND, parse=time_and_id
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    return position
+
+
+async def enrolled_pages(
+    db: Database,
+    codec: CursorCodec,
+    *,
+    organization_id: uuid.UUID,
+    program_ids: Sequence[uuid.UUID],
+    limit: int,
+    position: tuple[datetime, uuid.UUID] | None,
+) -> dict[uuid.UUID, ParticipantPage]:
+    """A page of each program's actively enrolled participants, most recently enrolled first;
+    one statement for all the programs."""
+    async with db.lookup() as session:
+        found = await crud.enrolled_participants(
+            session,
+            organization_id=organization_id,
+            program_ids=program_ids,
+            after=position,
+            limit=limit + 1,
+        )
+    pages = {}
+    for program_id in program_ids:
+        rows = found.get(program_id, [])[:limit]
+        pages[program_id] = ParticipantPage(
+            participants=[participant for _, participant in rows],
+            cursors=[
+                codec.encode(_ENROLLED_KIND, [format_timestamp(at), str(participant.id)])
+                for at, participant in rows
+            ],
+            has_more=len(found.get(program_id, [])) > limit,
+        )
+    return pages
