@@ -60,11 +60,18 @@ def served(
 
 
 def _refers(case: Any) -> bool:
-    """True when the case names something that must exist (a program) or be signed by the
-    server (a cursor): schema-valid random values for those are rightly refused with 400."""
+    """True when the case names something that must exist (a program, an asset, a tier) or be
+    signed by the server (a cursor): schema-valid random values for those are rightly refused
+    (400, 404, or 409 for a symbol or key taken by an earlier case)."""
     query = case.query if isinstance(case.query, dict) else {}
     body = case.body if isinstance(case.body, dict) else {}
-    return query.get("cursor") is not None or body.get("program_id") is not None
+    return (
+        bool(case.path_parameters)
+        or query.get("cursor") is not None
+        or query.get("program_id") is not None
+        or body.get("program_id") is not None
+        or body.get("asset_id") is not None
+    )
 
 
 def _exercise(schema: BaseSchema, check: Callable[[Any], None]) -> list[str]:
@@ -97,6 +104,7 @@ def test_rest_conforms_to_its_openapi_document(served: Served) -> None:
     covered = _exercise(schema, check)
     assert "POST /v1/participants" in covered
     assert "GET /v1/participants/{participant_id}" in covered
+    assert {"POST /v1/assets", "PATCH /v1/programs/{program_id}/tiers/{key}"} <= set(covered)
 
 
 def test_graphql_never_fails_unexpectedly(served: Served) -> None:
@@ -118,3 +126,4 @@ def test_graphql_never_fails_unexpectedly(served: Served) -> None:
 
     covered = _exercise(schema, check)
     assert {"Query.participants", "Mutation.createParticipant"} <= set(covered)
+    assert {"Mutation.createAsset", "Mutation.createTier", "Query.tier"} <= set(covered)

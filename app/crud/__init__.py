@@ -36,6 +36,7 @@ from app.crud.programs import (
     create_program,
     get_program,
     list_programs,
+    programs_by_id,
 )
 from app.crud.state import (
     HeldTier,
@@ -84,6 +85,7 @@ __all__ = [
     "participants_by_external_id",
     "participants_by_id",
     "program_ids_by_asset",
+    "programs_by_id",
     "programs_by_participant",
     "replace_levels",
     "revoke_api_key",

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from app.crud.keyset import contains, keyset_page
 from app.models import Program, ProgramStatus
 
-__all__ = ["create_program", "get_program", "list_programs"]
+__all__ = ["create_program", "get_program", "list_programs", "programs_by_id"]
 
 
 async def create_program(
@@ -64,3 +64,14 @@ async def list_programs(
     columns = [table[name] for name in order_by]
     page = keyset_page(query, columns, descending=descending, after=after, limit=limit)
     return list(await session.scalars(page))
+
+
+async def programs_by_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, program_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Program]:
+    rows = await session.scalars(
+        select(Program).where(
+            col(Program.organization_id) == organization_id, col(Program.id).in_(program_ids)
+        )
+    )
+    return {row.id: row for row in rows}

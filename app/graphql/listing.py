@@ -20,6 +20,7 @@ __all__ = [
     "PageInfo",
     "ParticipantConnection",
     "argument_error",
+    "connection_of",
     "resolve_participants",
 ]
 
@@ -110,6 +111,10 @@ async def resolve_participants(
     await prefetch_participant_fields(
         info.context.loaders, [row.id for row in page.participants], page_node_selections(info)
     )
+    return connection_of(page)
+
+
+def connection_of(page: listing.ParticipantPage) -> ParticipantConnection:
     return ParticipantConnection(
         edges=[
             ParticipantEdge(cursor=cursor, node=Participant.from_model(row))

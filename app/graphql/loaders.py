@@ -1,4 +1,4 @@
-"""Per-request DataLoaders for the participant's lazy fields.
+"""Per-request DataLoaders for the lazy fields of participants, programs, assets and tiers.
 
 Each batch opens its own session, so loaders that run concurrently never share one.
 """
@@ -8,14 +8,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from app import crud
 from app.core.db import Database
 from app.crud import HeldTier
-from app.models import Asset, Balance, Counter, Participant, Program
+from app.models import Asset, Balance, Counter, Participant, Program, Tier, TierLevel
+from app.services import programs
+from app.services.cursors import CursorCodec
+from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
 __all__ = ["Loaders", "now_or_later"]
@@ -41,19 +45,49 @@ def now_or_later(loader: DataLoader[K, T], key: K, convert: Callable[[T], R]) ->
     return later()
 
 
-def _loader(
+def _grouped(
     db: Database,
     organization_id: uuid.UUID,
     query: Callable[..., Awaitable[dict[uuid.UUID, list[T]]]],
+    argument: str = "participant_ids",
 ) -> DataLoader[uuid.UUID, list[T]]:
-    async def load(participant_ids: list[uuid.UUID]) -> Sequence[list[T]]:
+    """A loader of lists by parent id (a participant's balances, a program's assets, …)."""
+
+    async def load(parent_ids: list[uuid.UUID]) -> Sequence[list[T]]:
         async with db.lookup() as session:
-            found = await query(
-                session, organization_id=organization_id, participant_ids=participant_ids
-            )
-        return [found.get(pid, []) for pid in participant_ids]
+            found = await query(session, organization_id=organization_id, **{argument: parent_ids})
+        return [found.get(pid, []) for pid in parent_ids]
 
     return DataLoader(load_fn=load, max_batch_size=500)
+
+
+#: A page of a program's participants: (program, page size, position after).
+EnrolledKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None]
+
+
+def _enrolled(
+    db: Database, codec: CursorCodec, organization_id: uuid.UUID
+) -> DataLoader[EnrolledKey, ParticipantPage]:
+    async def load(keys: list[EnrolledKey]) -> Sequence[ParticipantPage]:
+        # Programs asked for with the same page arguments share one statement.
+        by_arguments: dict[tuple[int, Any], list[uuid.UUID]] = {}
+        for program_id, limit, position in keys:
+            by_arguments.setdefault((limit, position), []).append(program_id)
+        pages: dict[EnrolledKey, ParticipantPage] = {}
+        for (limit, position), program_ids in by_arguments.items():
+            found = await programs.enrolled_pages(
+                db,
+                codec,
+                organization_id=organization_id,
+                program_ids=program_ids,
+                limit=limit,
+                position=position,
+            )
+            pages.update(((pid, limit, position), page) for pid, page in found.items())
+        return [pages[key] for key in keys]
+
+    # SQLite allows at most 500 arms in one UNION ALL.
+    return DataLoader(load_fn=load, max_batch_size=250)
 
 
 def _lookup(
@@ -79,19 +113,31 @@ class Loaders:
     counters: DataLoader[uuid.UUID, list[Counter]]
     tiers: DataLoader[uuid.UUID, list[HeldTier]]
     assets: DataLoader[uuid.UUID, Asset | None]
+    program_by_id: DataLoader[uuid.UUID, Program | None]
+    asset_program_ids: DataLoader[uuid.UUID, list[uuid.UUID]]
+    program_assets: DataLoader[uuid.UUID, list[Asset]]
+    program_tiers: DataLoader[uuid.UUID, list[Tier]]
+    tier_levels: DataLoader[uuid.UUID, list[TierLevel]]
+    program_participants: DataLoader[EnrolledKey, ParticipantPage]
 
     @classmethod
-    def create(cls, db: Database, organization_id: uuid.UUID) -> Loaders:
+    def create(cls, db: Database, organization_id: uuid.UUID, codec: CursorCodec) -> Loaders:
         return cls(
             participant_by_id=_lookup(db, organization_id, crud.participants_by_id, "ids"),
             participant_by_external_id=_lookup(
                 db, organization_id, crud.participants_by_external_id, "external_ids"
             ),
-            programs=_loader(db, organization_id, crud.programs_by_participant),
-            balances=_loader(db, organization_id, crud.balances_by_participant),
-            counters=_loader(db, organization_id, crud.counters_by_participant),
-            tiers=_loader(db, organization_id, crud.tiers_by_participant),
+            programs=_grouped(db, organization_id, crud.programs_by_participant),
+            balances=_grouped(db, organization_id, crud.balances_by_participant),
+            counters=_grouped(db, organization_id, crud.counters_by_participant),
+            tiers=_grouped(db, organization_id, crud.tiers_by_participant),
             assets=_lookup(db, organization_id, crud.assets_by_id, "asset_ids"),
+            program_by_id=_lookup(db, organization_id, crud.programs_by_id, "program_ids"),
+            asset_program_ids=_grouped(db, organization_id, crud.program_ids_by_asset, "asset_ids"),
+            program_assets=_grouped(db, organization_id, crud.assets_by_program, "program_ids"),
+            program_tiers=_grouped(db, organization_id, crud.tiers_by_program, "program_ids"),
+            tier_levels=_grouped(db, organization_id, crud.levels_by_tier, "tier_ids"),
+            program_participants=_enrolled(db, codec, organization_id),
         )
 
     def forget(self, participant_id: uuid.UUID) -> None:

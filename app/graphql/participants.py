@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import fields as dataclass_fields
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
-from strawberry.utils.str_converters import to_camel_case
 
 from app.graphql.context import Info
 from app.graphql.listing import ParticipantConnection, resolve_participants
 from app.graphql.types import Participant, ParticipantStatus, UserError
+from app.graphql.user_errors import present, user_errors
 from app.services import participants as service
-from app.services.errors import FieldError, ValidationFailed
+from app.services.errors import ValidationFailed
 from app.services.participant_input import is_storable_text
 
 __all__ = [
@@ -24,8 +22,6 @@ __all__ = [
     "CreateParticipantPayload",
     "Mutation",
     "Query",
-    "present",
-    "user_errors",
 ]
 
 
@@ -56,27 +52,6 @@ class CreateParticipantPayload:
     )
     created: bool = strawberry.field(description="False when an existing participant was updated.")
     user_errors: list[UserError]
-
-
-def present(input_: object) -> dict[str, Any]:
-    return {
-        f.name: getattr(input_, f.name)
-        for f in dataclass_fields(input_)  # type: ignore[arg-type]
-        if getattr(input_, f.name) is not UNSET
-    }
-
-
-def user_errors(errors: list[FieldError], *, argument: str = "input") -> list[UserError]:
-    return [
-        UserError(
-            field=[argument, to_camel_case(str(e.path[0])), *map(str, e.path[1:])]
-            if e.path
-            else [argument],
-            code=e.reason,
-            message=e.message,
-        )
-        for e in errors
-    ]
 
 
 async def resolve_participant(

@@ -9,8 +9,9 @@ from strawberry.types.unset import UNSET
 
 from app.graphql.context import Info
 from app.graphql.listing import OrderDirection, PageInfo, argument_error
-from app.graphql.participants import present, user_errors
-from app.graphql.types import OnUnknownParticipant, Program, ProgramStatus, UserError
+from app.graphql.program_types import OnUnknownParticipant, Program, ProgramStatus
+from app.graphql.types import UserError
+from app.graphql.user_errors import present, user_errors
 from app.services import programs as service
 from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection

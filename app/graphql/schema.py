@@ -17,10 +17,12 @@ from strawberry.types import ExecutionContext
 from app.core.db import is_unavailable
 from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
+from app.graphql.assets import AssetMutation, AssetQuery
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
 from app.graphql.participants import Mutation as ParticipantMutation
 from app.graphql.participants import Query as ParticipantQuery
 from app.graphql.programs import ProgramMutation, ProgramQuery
+from app.graphql.tiers import TierMutation, TierQuery
 from app.services.errors import ServiceError
 
 __all__ = ["DOCUMENT_CACHE_SIZE", "build_schema", "schema"]
@@ -79,8 +81,10 @@ class MaskUnexpected(MaskErrors):
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
-Query = merge_types("Query", (ParticipantQuery, ProgramQuery))
-Mutation = merge_types("Mutation", (ParticipantMutation, ProgramMutation))
+Query = merge_types("Query", (ParticipantQuery, ProgramQuery, AssetQuery, TierQuery))
+Mutation = merge_types(
+    "Mutation", (ParticipantMutation, ProgramMutation, AssetMutation, TierMutation)
+)
 
 
 def build_schema(

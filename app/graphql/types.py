@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeAlias, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,44 +12,18 @@ from strawberry.scalars import JSON
 from app import models
 from app.crud import HeldTier
 from app.graphql.context import Info
+from app.graphql.lazy import Lazy, each, lazy_field
 from app.graphql.loaders import now_or_later
+from app.graphql.program_types import Asset, Program
 
 __all__ = [
-    "Asset",
     "Balance",
     "Counter",
-    "OnUnknownParticipant",
     "Participant",
     "ParticipantStatus",
     "ParticipantTier",
-    "Program",
-    "ProgramStatus",
     "UserError",
 ]
-
-T = TypeVar("T")
-M = TypeVar("M")
-F = TypeVar("F", bound=Callable[..., Any])
-
-#: What a lazy field's resolver returns: the value when its loader holds it already, else an
-#: awaitable (see `now_or_later`).
-Lazy: TypeAlias = T | Awaitable[T]
-
-
-def lazy_field(graphql_type: object) -> Callable[[F], F]:
-    """`@strawberry.field` for a resolver typed `Lazy[X]`: the schema shows `graphql_type`."""
-    return cast(Callable[[F], F], strawberry.field(graphql_type=graphql_type))
-
-
-def _each(convert: Callable[[M], T]) -> Callable[[Iterable[M]], list[T]]:
-    return lambda rows: [convert(row) for row in rows]
-
-
-def _existing_asset(row: models.Asset | None) -> Asset:
-    if row is None:  # pragma: no cover - a foreign key guarantees the asset exists
-        raise LookupError("a balance's asset is missing")
-    return Asset.from_model(row)
-
 
 ParticipantStatus = strawberry.enum(models.ParticipantStatus, name="ParticipantStatus")
 
@@ -69,51 +41,6 @@ class UserError:
     message: str
 
 
-ProgramStatus = strawberry.enum(models.ProgramStatus, name="ProgramStatus")
-OnUnknownParticipant = strawberry.enum(
-    models.OnUnknownParticipant,
-    name="OnUnknownParticipant",
-    description="What an event for an unknown externalId does.",
-)
-
-
-@strawberry.type
-class Program:
-    id: uuid.UUID
-    name: str
-    description: str | None
-    status: ProgramStatus  # type: ignore[valid-type]
-    on_unknown_participant: OnUnknownParticipant  # type: ignore[valid-type]
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None = strawberry.field(description="Set while ARCHIVED.")
-
-    @classmethod
-    def from_model(cls, row: models.Program) -> Program:
-        return cls(
-            id=row.id,
-            name=row.name,
-            description=row.description,
-            status=row.status,
-            on_unknown_participant=models.OnUnknownParticipant(row.on_unknown_participant),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
-
-
-@strawberry.type
-class Asset:
-    id: uuid.UUID
-    name: str
-    symbol: str
-    scale: int
-
-    @classmethod
-    def from_model(cls, row: models.Asset) -> Asset:
-        return cls(id=row.id, name=row.name, symbol=row.symbol, scale=row.scale)
-
-
 @strawberry.type
 class Balance:
     asset_id: uuid.UUID
@@ -123,7 +50,7 @@ class Balance:
 
     @lazy_field(Asset)
     def asset(self, info: Info) -> Lazy[Asset]:
-        return now_or_later(info.context.loaders.assets, self.asset_id, _existing_asset)
+        return now_or_later(info.context.loaders.assets, self.asset_id, Asset.existing)
 
     @classmethod
     def from_model(cls, row: models.Balance) -> Balance:
@@ -149,16 +76,29 @@ class Counter:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The level a participant holds in one tier of one program.")
 class ParticipantTier:
-    key: str
-    level: str
-    rank: int
+    key: str = strawberry.field(description="The tier's key.")
+    level: str = strawberry.field(description="The key of the level held.")
+    rank: int = strawberry.field(description="The level's rank in the tier definition.")
     program_id: uuid.UUID
+    display_name: str | None = strawberry.field(description="The tier's display name.")
+    level_display_name: str | None = strawberry.field(description="The level's display name.")
+
+    @lazy_field(Program)
+    def program(self, info: Info) -> Lazy[Program]:
+        return now_or_later(info.context.loaders.program_by_id, self.program_id, Program.existing)
 
     @classmethod
     def from_model(cls, row: HeldTier) -> ParticipantTier:
-        return cls(key=row.tier_key, level=row.level, rank=row.rank, program_id=row.program_id)
+        return cls(
+            key=row.tier_key,
+            level=row.level,
+            rank=row.rank,
+            program_id=row.program_id,
+            display_name=row.display_name,
+            level_display_name=row.level_display_name,
+        )
 
 
 @strawberry.type
@@ -184,19 +124,19 @@ class Participant:
 
     @lazy_field(list[Program])
     def programs(self, info: Info) -> Lazy[list[Program]]:
-        return now_or_later(info.context.loaders.programs, self.id, _each(Program.from_model))
+        return now_or_later(info.context.loaders.programs, self.id, each(Program.from_model))
 
     @lazy_field(list[Balance])
     def balances(self, info: Info) -> Lazy[list[Balance]]:
-        return now_or_later(info.context.loaders.balances, self.id, _each(Balance.from_model))
+        return now_or_later(info.context.loaders.balances, self.id, each(Balance.from_model))
 
     @lazy_field(list[Counter])
     def counters(self, info: Info) -> Lazy[list[Counter]]:
-        return now_or_later(info.context.loaders.counters, self.id, _each(Counter.from_model))
+        return now_or_later(info.context.loaders.counters, self.id, each(Counter.from_model))
 
     @lazy_field(list[ParticipantTier])
     def tiers(self, info: Info) -> Lazy[list[ParticipantTier]]:
-        return now_or_later(info.context.loaders.tiers, self.id, _each(ParticipantTier.from_model))
+        return now_or_later(info.context.loaders.tiers, self.id, each(ParticipantTier.from_model))
 
     @classmethod
     def from_model(cls, row: models.Participant) -> Participant:

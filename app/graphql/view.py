@@ -72,13 +72,14 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         db = database(request)
         principal = request.state.principal
+        codec = request.app.state.cursor_codec
         return Context(
             request=request,
             response=response,
             db=db,
             principal=principal,
-            loaders=Loaders.create(db, principal.organization_id),
-            cursor_codec=request.app.state.cursor_codec,
+            loaders=Loaders.create(db, principal.organization_id, codec),
+            cursor_codec=codec,
         )
 
     def decode_json(self, data: str | bytes) -> object:

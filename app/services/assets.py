@@ -34,7 +34,10 @@ from app.services.text_rules import is_storable_text
 
 __all__ = [
     "IMMUTABLE_FIELDS",
+    "AssetCreate",
+    "AssetLink",
     "AssetPage",
+    "AssetUpdate",
     "AssetView",
     "create_asset",
     "get_asset",
@@ -110,7 +113,7 @@ async def _usable_program(
     if program.status is ProgramStatus.ARCHIVED:
         if field:
             raise ValidationFailed([FieldError((field,), "invalid", "the program is archived")])
-        raise Conflict("the program is archived", code="program_archived")
+        raise Conflict("the program is archived", code="program_archived", field=("program_id",))
 
 
 async def create_asset(
@@ -202,7 +205,7 @@ async def link_asset(
     db: Database, *, organization_id: uuid.UUID, program_id: uuid.UUID, data: Mapping[str, Any]
 ) -> AssetView:
     """Link an existing asset to the program in the path. `Conflict` when linked already."""
-    request = parse_input(_LinkRequest, data)
+    request = parse_input(AssetLink, data)
     async with db.transaction() as session:
         await _usable_program(
             session, organization_id=organization_id, program_id=program_id, field=""
@@ -229,7 +232,9 @@ async def link_asset(
     return AssetView(asset=asset, program_ids=links.get(asset.id, []))
 
 
-class _LinkRequest(BaseModel):
+class AssetLink(BaseModel):
+    """Body of `POST /v1/programs/{id}/assets`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     asset_id: uuid.UUID

@@ -34,7 +34,9 @@ from app.services.text_rules import storable
 __all__ = [
     "KEY_PATTERN",
     "MAX_LEVELS",
+    "TierCreate",
     "TierPage",
+    "TierUpdate",
     "TierView",
     "archive_tier",
     "create_tier",
@@ -155,7 +157,7 @@ async def _program_for_tiers(
     if program is None:
         raise NotFound("no such program")
     if writing and program.status is ProgramStatus.ARCHIVED:
-        raise Conflict("the program is archived", code="program_archived")
+        raise Conflict("the program is archived", code="program_archived", field=("program_id",))
 
 
 def _levels(
@@ -215,6 +217,8 @@ async def _stored_tier(
     key: str,
     for_update: bool = False,
 ) -> tuple[Tier, list[TierLevel]]:
+    if not _KEY.fullmatch(key):  # no tier has it; and PostgreSQL refuses NUL in a parameter
+        raise NotFound("no such tier")
     tier = await crud.get_tier(
         session,
         organization_id=organization_id,

@@ -187,7 +187,9 @@ async def seed_state(db: Database, organization_id: uuid.UUID, participant_id: u
     """Rows that later issues fill through their own endpoints, written directly here."""
     async with db.transaction() as session:
         program = Program(organization_id=organization_id, name="Gold Club")
-        asset = Asset(organization_id=organization_id, name="Points", symbol="PTS", scale=2)
+        # Symbols are unique per organization: one asset per seeded participant.
+        symbol = f"PTS{participant_id.hex[:8].upper()}"
+        asset = Asset(organization_id=organization_id, name="Points", symbol=symbol, scale=2)
         session.add_all([program, asset])
         await session.flush()
         session.add_all(
@@ -243,7 +245,7 @@ async def test_lazy_fields_return_state(
             "asset": {
                 "id": p["balances"][0]["asset"]["id"],
                 "name": "Points",
-                "symbol": "PTS",
+                "symbol": f"PTS{uuid.UUID(created['id']).hex[:8].upper()}",
                 "scale": 2,
             },
         }
