@@ -273,7 +273,8 @@ async def deep_statements(client: httpx.AsyncClient, db: Database, sql: Any, pro
                 "program": {"name": node["name"]},
             }
         ]
-    return log.count
+    count: int = log.count
+    return count
 
 
 async def test_program_lazy_fields_cost_a_fixed_number_of_statements(
