@@ -33,6 +33,9 @@ __all__ = [
     "Program",
     "ProgramAsset",
     "ProgramStatus",
+    "StateChange",
+    "StateOperation",
+    "StateType",
     "Tier",
     "TierLevel",
     "TierStatus",
@@ -414,5 +417,60 @@ class ParticipantTier(SQLModel, table=True):
     tier_key: str = Field(sa_column=Column(String(64), primary_key=True))
     organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
     level: str = Field(sa_column=Column(String(64), nullable=False))
+    #: A copy of the level's rank when it was set; reads take the rank from the tier definition.
     rank: int = Field(nullable=False)
+    acquired_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    #: When the level lapses; None means never.
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
+
+
+class StateType(enum.StrEnum):
+    TAG = "tag"
+    COUNTER = "counter"
+    ATTRIBUTE = "attribute"
+    TIER = "tier"
+
+
+class StateOperation(enum.StrEnum):
+    SET = "set"
+    DELETE = "delete"
+    ADD = "add"
+    REMOVE = "remove"
+    AUTO_RESET = "auto_reset"
+
+
+class StateChange(SQLModel, table=True):
+    """One change to a participant's tags, attributes, counters or tier levels (append-only)."""
+
+    __tablename__ = "state_history"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["participant_id", "organization_id"],
+            ["participants.id", "participants.organization_id"],
+            ondelete="CASCADE",
+        ),
+        # A participant's history, newest first.
+        Index(
+            "ix_state_history_org_participant_changed",
+            "organization_id",
+            "participant_id",
+            "changed_at",
+            "id",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    participant_id: uuid.UUID = Field(nullable=False)
+    state_type: StateType = Field(sa_column=Column(_enum(StateType), nullable=False))
+    #: The tag, the attribute or counter key, or the tier key.
+    key: str = Field(sa_column=Column(String(255), nullable=False))
+    operation: StateOperation = Field(sa_column=Column(_enum(StateOperation), nullable=False))
+    old_value: str | None = Field(default=None, sa_column=Column(String(1000)))
+    new_value: str | None = Field(default=None, sa_column=Column(String(1000)))
+    #: For tier changes: the program whose tier it is.
+    program_id: uuid.UUID | None = Field(default=None)
+    changed_at: datetime = Field(sa_column=_created())
+    #: The API key whose request made the change.
+    changed_by_api_key_id: uuid.UUID | None = Field(default=None)

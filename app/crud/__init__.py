@@ -24,6 +24,13 @@ from app.crud.keys import (
     revoke_api_key,
     touch_api_key,
 )
+from app.crud.participant_state import (
+    HistoryFilter,
+    external_id_holder,
+    history_pages,
+    is_enrolled,
+    lock_participant,
+)
 from app.crud.participants import (
     enroll,
     enrolled_participants,
@@ -58,6 +65,7 @@ from app.crud.tiers import (
 
 __all__ = [
     "HeldTier",
+    "HistoryFilter",
     "assets_by_id",
     "assets_by_program",
     "balances_by_participant",
@@ -66,6 +74,7 @@ __all__ = [
     "create_program",
     "enroll",
     "enrolled_participants",
+    "external_id_holder",
     "find_api_key",
     "get_asset",
     "get_or_create_organization",
@@ -73,8 +82,10 @@ __all__ = [
     "get_tier",
     "has_organizations",
     "held_levels",
+    "history_pages",
     "insert_asset",
     "insert_tier",
+    "is_enrolled",
     "levels_by_tier",
     "link_asset",
     "list_api_keys",
@@ -82,6 +93,7 @@ __all__ = [
     "list_participants",
     "list_programs",
     "list_tiers",
+    "lock_participant",
     "participants_by_external_id",
     "participants_by_id",
     "program_ids_by_asset",

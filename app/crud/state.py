@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -119,6 +120,10 @@ class HeldTier:
     rank: int
     display_name: str | None
     level_display_name: str | None
+    #: The level's benefits in the tier definition ({} when it has none).
+    benefits: dict[str, Any] | None
+    acquired_at: datetime | None
+    expires_at: datetime | None
 
 
 _TIERS = (
@@ -130,6 +135,9 @@ _TIERS = (
         func.coalesce(col(TierLevel.rank), col(ParticipantTier.rank)),
         col(Tier.display_name),
         col(TierLevel.display_name),
+        col(TierLevel.benefits),
+        col(ParticipantTier.acquired_at),
+        col(ParticipantTier.expires_at),
     )
     .outerjoin(
         Tier,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError
@@ -14,10 +15,13 @@ from app.services.errors import FieldError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "Page",
     "SortDirection",
     "page_arguments",
     "time_and_id",
 ]
+
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -57,3 +61,16 @@ def time_and_id(key: list[Any]) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
     except ValueError:
         raise InvalidCursor("is not a cursor this API issued") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One keyset page: its items, a cursor after each, and whether more follow."""
+
+    items: list[T]
+    cursors: list[str]
+    has_more: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None

@@ -32,7 +32,13 @@ __all__ = [
     "MAX_ATTRIBUTES",
     "MAX_TAGS",
     "PROFILE_FIELDS",
+    "AttributeKey",
+    "AttributeValue",
+    "Attributes",
     "ParticipantCreate",
+    "ParticipantUpdate",
+    "Tag",
+    "Tags",
     "field_errors",
     "is_storable_text",
     "parse_input",
@@ -117,6 +123,13 @@ Tag = Annotated[
 ]
 
 
+Tags = Annotated[
+    list[Tag],
+    AfterValidator(_tag_set),
+    Documented(description=f"At most {MAX_TAGS} distinct once lower-cased."),
+]
+
+
 class ParticipantCreate(BaseModel):
     """Body of `POST /v1/participants` and `CreateParticipantInput`."""
 
@@ -131,22 +144,38 @@ class ParticipantCreate(BaseModel):
     last_name: Name | None = None
     display_name: Name | None = None
     attributes: Attributes | None = None
-    tags: (
-        Annotated[
-            list[Tag],
-            AfterValidator(_tag_set),
-            Documented(description=f"At most {MAX_TAGS} distinct once lower-cased."),
-        ]
-        | None
-    ) = None
+    tags: Tags | None = None
 
     def column_values(self) -> dict[str, Any]:
         """The participant columns this input sets (a cleared profile field becomes NULL)."""
-        values = self.model_dump(exclude_none=True, exclude={"program_id"})
-        for name in PROFILE_FIELDS:
-            if values.get(name) == "":
-                values[name] = None
-        return values
+        return _column_values(self.model_dump(exclude_none=True, exclude={"program_id"}))
+
+
+def _column_values(values: dict[str, Any]) -> dict[str, Any]:
+    for name in PROFILE_FIELDS:
+        if values.get(name) == "":
+            values[name] = None
+    return values
+
+
+class ParticipantUpdate(BaseModel):
+    """Body of `PATCH /v1/participants/{id}` and `UpdateParticipantInput` (status has its own
+    route). Left out or null: unchanged; "" clears a profile field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    external_id: ExternalId | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    display_name: Name | None = None
+    attributes: Attributes | None = None
+    tags: Tags | None = None
+
+    def column_values(self) -> dict[str, Any]:
+        """The profile columns this input sets (attributes and tags aside)."""
+        return _column_values(self.model_dump(exclude_none=True, exclude={"attributes", "tags"}))
 
 
 M = TypeVar("M", bound=BaseModel)
