@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,12 +13,15 @@ from app.core.responses import JSONResponse, error_response
 from app.core.security import api_key_from_headers
 from app.ratelimit import Decision, RateLimiter
 from app.services.auth import Principal, authenticate
+from app.services.participant_writes import Actor
 
 __all__ = [
     "RateLimitHeaders",
     "RateLimited",
     "Unauthorized",
+    "actor",
     "database",
+    "now",
     "rate_limited_response",
     "require_principal",
     "unauthorized_response",
@@ -38,6 +43,22 @@ class RateLimited(Exception):
 def database(conn: HTTPConnection) -> Database:
     db: Database = conn.app.state.db
     return db
+
+
+def now(conn: HTTPConnection) -> datetime:
+    """The app's clock (`app.state.clock`, which tests may replace): the time a write is
+    stamped with and reads are evaluated at (counter auto-reset)."""
+    moment: datetime = conn.app.state.clock()
+    return moment
+
+
+def actor(conn: HTTPConnection, principal: Principal) -> Actor:
+    """Who writes and when, for the service layer's state history."""
+    return Actor(
+        organization_id=principal.organization_id,
+        api_key_id=principal.api_key_id,
+        now=now(conn),
+    )
 
 
 async def require_principal(conn: HTTPConnection) -> Principal:

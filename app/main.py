@@ -18,11 +18,13 @@ from app.graphql.limits import Limits
 from app.graphql.schema import build_schema
 from app.graphql.view import GraphQLApp
 from app.health import healthz
+from app.models import utcnow
 from app.ratelimit import create_limiter
 from app.rest import assets, participants, programs, tiers
 from app.rest.errors import CatchUnexpected, exception_handlers
 from app.rest.openapi import openapi
 from app.rest.routing import resource
+from app.rest.state_routes import participant_state_routes
 from app.services.cursors import CursorCodec
 from app.services.key_cache import KeyCache
 
@@ -64,7 +66,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             "/v1/participants",
             {"GET": participants.list_participants, "POST": participants.create_participant},
         ),
-        resource("/v1/participants/{participant_id}", {"GET": participants.get_participant}),
+        resource(
+            "/v1/participants/{participant_id}",
+            {"GET": participants.get_participant, "PATCH": participants.update_participant},
+        ),
+        resource("/v1/participants/{participant_id}/status", {"PATCH": participants.set_status}),
+        *participant_state_routes(),
         resource("/v1/programs", {"GET": programs.list_programs, "POST": programs.create_program}),
         resource(
             "/v1/programs/{program_id}",
@@ -99,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = utcnow  # what "now" is for writes and counter auto-reset; tests set it
     app.state.cursor_codec = CursorCodec(settings.cursor_secret or settings.database_url)
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     return app

@@ -8,15 +8,24 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.access import database, require_principal
+from app.access import actor, database, now, require_principal
 from app.core.responses import JSONResponse
+from app.models import Participant
 from app.rest.body import read_json_object
 from app.rest.listing_params import parse_list_params
+from app.rest.routing import path_id
 from app.rest.shapes import participant_body, participant_list
-from app.services import participant_listing, participants
-from app.services.errors import NotFound, ValidationFailed
+from app.services import participant_listing, participant_writes, participants
+from app.services.errors import ValidationFailed
 
-__all__ = ["create_participant", "get_participant", "list_participants"]
+__all__ = [
+    "create_participant",
+    "get_participant",
+    "list_participants",
+    "participant_id",
+    "set_status",
+    "update_participant",
+]
 
 
 async def create_participant(request: Request) -> Response:
@@ -61,14 +70,49 @@ async def list_participants(request: Request) -> Response:
 _QUERY_NAMES = {"created_from": "from", "created_to": "to"}
 
 
+def participant_id(request: Request) -> uuid.UUID:
+    return path_id(request, "participant_id", what="participant")
+
+
 async def get_participant(request: Request) -> Response:
     """`GET /v1/participants/{id}`: the whole participant; 404 if unknown, malformed or foreign."""
     principal = await require_principal(request)
-    try:
-        participant_id = uuid.UUID(request.path_params["participant_id"])
-    except ValueError:
-        raise NotFound("no such participant") from None
     participant, state = await participants.get_participant_detail(
-        database(request), organization_id=principal.organization_id, participant_id=participant_id
+        database(request),
+        organization_id=principal.organization_id,
+        participant_id=participant_id(request),
+        now=now(request),
     )
     return JSONResponse(participant_body(participant, state))
+
+
+async def _answer_whole(request: Request, participant: Participant) -> Response:
+    state = await participants.load_participant_state(
+        database(request),
+        organization_id=participant.organization_id,
+        participant_id=participant.id,
+        now=now(request),
+    )
+    return JSONResponse(participant_body(participant, state))
+
+
+async def update_participant(request: Request) -> Response:
+    """`PATCH /v1/participants/{id}`: profile, external_id, attributes (merged), tags (replaced)."""
+    principal = await require_principal(request)
+    target = participant_id(request)
+    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    participant = await participant_writes.update_participant(
+        database(request), actor(request, principal), participant_id=target, data=data
+    )
+    return await _answer_whole(request, participant)
+
+
+async def set_status(request: Request) -> Response:
+    """`PATCH /v1/participants/{id}/status` `{"status"}`: 200 with the whole participant."""
+    principal = await require_principal(request)
+    target = participant_id(request)
+    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    participant = await participant_writes.set_status(
+        database(request), actor(request, principal), participant_id=target, data=data
+    )
+    return await _answer_whole(request, participant)

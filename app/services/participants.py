@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from app import crud
@@ -19,12 +20,14 @@ from app.models import (
     utcnow,
 )
 from app.services.errors import FieldError, NotFound, ValidationFailed
+from app.services.participant_counters import effective
 from app.services.participant_input import MAX_ATTRIBUTES, parse_participant_create
 
 __all__ = [
     "ParticipantState",
     "UpsertOutcome",
     "create_participant",
+    "get_participant",
     "get_participant_detail",
     "load_participant_state",
 ]
@@ -105,27 +108,46 @@ def _check_enrollable(program: Program | None) -> None:
         raise ValidationFailed([FieldError(("program_id",), "invalid", "the program is archived")])
 
 
-async def get_participant_detail(
+async def get_participant(
     db: Database, *, organization_id: uuid.UUID, participant_id: uuid.UUID
-) -> tuple[Participant, ParticipantState]:
-    """The participant with all its derived state; `NotFound` for unknown or foreign ids."""
-    async with db.read() as session:
+) -> Participant:
+    """The participant; `NotFound` for unknown or foreign ids."""
+    async with db.lookup() as session:
         found = await crud.participants_by_id(
             session, organization_id=organization_id, ids=[participant_id]
         )
     participant = found.get(participant_id)
     if participant is None:
         raise NotFound("no such participant")
-    state = await load_participant_state(
+    return participant
+
+
+async def get_participant_detail(
+    db: Database,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    now: datetime | None = None,
+) -> tuple[Participant, ParticipantState]:
+    """The participant with all its derived state; `NotFound` for unknown or foreign ids."""
+    participant = await get_participant(
         db, organization_id=organization_id, participant_id=participant_id
+    )
+    state = await load_participant_state(
+        db, organization_id=organization_id, participant_id=participant_id, now=now
     )
     return participant, state
 
 
 async def load_participant_state(
-    db: Database, *, organization_id: uuid.UUID, participant_id: uuid.UUID
+    db: Database,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    now: datetime | None = None,
 ) -> ParticipantState:
-    """All derived state of one participant (the REST detail shape), in one session."""
+    """All derived state of one participant (the REST detail shape), in one session; counters
+    with their values as of `now` (see `participant_counters.effective`)."""
     ids = [participant_id]
     async with db.read() as session:
         programs = await crud.programs_by_participant(
@@ -143,6 +165,6 @@ async def load_participant_state(
     return ParticipantState(
         programs=programs.get(participant_id, []),
         balances=balances.get(participant_id, []),
-        counters=counters.get(participant_id, []),
+        counters=[effective(c, now or utcnow()) for c in counters.get(participant_id, [])],
         tiers=tiers.get(participant_id, []),
     )

@@ -1,0 +1,42 @@
+"""The routes under `/v1/participants/{participant_id}/state` and `…/activity`."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from app.rest import participant_state as state
+from app.rest.routing import resource
+
+__all__ = ["participant_state_routes"]
+
+_BASE = "/v1/participants/{participant_id}"
+
+
+def participant_state_routes() -> list[Route]:
+    return [
+        resource(f"{_BASE}/state/tags", {"GET": state.list_tags, "PUT": state.set_tags}),
+        resource(f"{_BASE}/state/tags/{{tag}}", {"PUT": state.add_tag, "DELETE": state.remove_tag}),
+        resource(
+            f"{_BASE}/state/attributes",
+            {"GET": state.list_attributes, "PATCH": state.merge_attributes},
+        ),
+        resource(
+            f"{_BASE}/state/attributes/{{key}}",
+            {"PUT": state.set_attribute, "DELETE": state.remove_attribute},
+        ),
+        resource(f"{_BASE}/state/counters", {"GET": state.list_counters}),
+        resource(
+            f"{_BASE}/state/counters/{{key}}",
+            {"GET": state.get_counter, "PUT": state.set_counter, "DELETE": state.remove_counter},
+        ),
+        resource(f"{_BASE}/state/tiers", {"GET": state.list_tier_levels}),
+        resource(
+            f"{_BASE}/state/tiers/{{key}}",
+            {
+                "GET": state.get_tier_level,
+                "PUT": state.set_tier_level,
+                "DELETE": state.remove_tier_level,
+            },
+        ),
+        resource(f"{_BASE}/activity/state-history", {"GET": state.state_history}),
+    ]
