@@ -13,6 +13,7 @@ from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, String, 
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from app.core.ids import time_ordered_uuid
 from app.core.sqltypes import ExactDecimal, JSONDocument, UTCDateTime
 
 __all__ = [
@@ -460,7 +461,7 @@ class StateChange(SQLModel, table=True):
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=time_ordered_uuid, primary_key=True)
     organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
     participant_id: uuid.UUID = Field(nullable=False)
     state_type: StateType = Field(sa_column=Column(_enum(StateType), nullable=False))

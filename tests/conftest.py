@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -108,3 +109,28 @@ def sql(db: Database) -> Any:
             event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
     return capture
+
+
+@dataclass
+class Clock:
+    """The app's clock, frozen and moved by hand (`clock.advance(hours=721)`)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app: Starlette) -> Iterator[Clock]:
+    """Freeze the app's clock for one test (writes and counter auto-reset read it)."""
+    frozen = Clock(utcnow())
+    real = app.state.clock
+    app.state.clock = frozen
+    try:
+        yield frozen
+    finally:
+        app.state.clock = real

@@ -87,15 +87,15 @@ class HistoryFilter:
 
     def conditions(self) -> list[Any]:
         table = StateChange.__table__.c  # type: ignore[attr-defined]
-        given = [
-            (self.state_type, table.state_type == self.state_type),
-            (self.key, table.key == self.key),
-            (self.program_id, table.program_id == self.program_id),
-            (self.operation, table.operation == self.operation),
-            (self.changed_from, table.changed_at >= self.changed_from),
-            (self.changed_to, table.changed_at < self.changed_to),
-        ]
-        return [condition for value, condition in given if value is not None]
+        found = []
+        for name in ("state_type", "key", "program_id", "operation"):
+            if (value := getattr(self, name)) is not None:
+                found.append(table[name] == value)
+        if self.changed_from is not None:
+            found.append(table.changed_at >= self.changed_from)
+        if self.changed_to is not None:
+            found.append(table.changed_at < self.changed_to)
+        return found
 
 
 _HISTORY_KEY = [

@@ -175,7 +175,6 @@ async def set_tier_level(
         held.level, held.rank = level.key, level.rank
         held.expires_at = request.expires_at
         held.updated_at = actor.now
-        participant.updated_at = actor.now
     return held
 
 
@@ -215,5 +214,4 @@ async def remove_tier_level(
             program_id=program_id,
         )
         await session.delete(held)
-        participant.updated_at = actor.now
     return True

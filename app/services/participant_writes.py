@@ -59,6 +59,9 @@ class Actor:
     now: datetime
 
 
+_RECORDED = "state_recorded"
+
+
 @asynccontextmanager
 async def locked_participant(
     db: Database, actor: Actor, participant_id: uuid.UUID
@@ -71,8 +74,9 @@ async def locked_participant(
         )
         if participant is None:
             raise NotFound("no such participant")
+        before = participant.model_dump()
         yield session, participant
-        if session.is_modified(participant) or session.new:
+        if participant.model_dump() != before or session.info.pop(_RECORDED, False):
             participant.updated_at = actor.now
 
 
@@ -89,6 +93,7 @@ def record(
     program_id: uuid.UUID | None = None,
 ) -> None:
     """Add one row to the participant's state history (in the caller's transaction)."""
+    session.info[_RECORDED] = True
     session.add(
         StateChange(
             organization_id=actor.organization_id,
