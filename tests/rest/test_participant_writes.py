@@ -97,7 +97,7 @@ async def test_patch_refusals_change_nothing(client: httpx.AsyncClient, headers:
     assert clash.status_code == 409
     assert clash.json()["code"] == "conflict"
     assert clash.json()["details"]["fields"][0]["field"] == "external_id"
-    for body, field in [
+    refused: list[tuple[dict[str, Any], str]] = [
         ({"status": "CLOSED"}, "status"),
         ({"email": "not-an-email"}, "email"),
         ({"tags": [""]}, "tags[0]"),
@@ -105,7 +105,8 @@ async def test_patch_refusals_change_nothing(client: httpx.AsyncClient, headers:
         ({"external_id": ""}, "external_id"),
         ({"balances": []}, "balances"),
         ({"attributes": {f"k{i}": "v" for i in range(100)}}, "attributes"),  # 101 with "k"
-    ]:
+    ]
+    for body, field in refused:
         response = await client.patch(url, json={"first_name": "X", **body}, headers=headers)
         assert response.status_code == 400, (body, response.text)
         assert field in [f["field"] for f in response.json()["details"]["fields"]], response.text
