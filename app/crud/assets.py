@@ -68,12 +68,15 @@ async def get_asset(
     organization_id: uuid.UUID,
     asset_id: uuid.UUID,
     for_update: bool = False,
+    for_share: bool = False,
 ) -> Asset | None:
     query = select(Asset).where(
         col(Asset.id) == asset_id, col(Asset.organization_id) == organization_id
     )
     if for_update:
         query = query.with_for_update()
+    elif for_share:  # PostgreSQL FOR KEY SHARE (as foreign key checks take): a FOR UPDATE waits
+        query = query.with_for_update(read=True, key_share=True)
     return await session.scalar(query)
 
 

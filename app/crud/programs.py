@@ -31,12 +31,15 @@ async def get_program(
     organization_id: uuid.UUID,
     program_id: uuid.UUID,
     for_update: bool = False,
+    for_share: bool = False,
 ) -> Program | None:
     query = select(Program).where(
         col(Program.id) == program_id, col(Program.organization_id) == organization_id
     )
     if for_update:
         query = query.with_for_update()  # PostgreSQL: concurrent PATCHes apply one after another
+    elif for_share:  # PostgreSQL FOR KEY SHARE (as foreign key checks take): a FOR UPDATE waits
+        query = query.with_for_update(read=True, key_share=True)
     return await session.scalar(query)
 
 

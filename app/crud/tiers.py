@@ -44,6 +44,7 @@ async def get_tier(
     program_id: uuid.UUID,
     key: str,
     for_update: bool = False,
+    for_share: bool = False,
 ) -> Tier | None:
     query = select(Tier).where(
         col(Tier.organization_id) == organization_id,
@@ -52,6 +53,8 @@ async def get_tier(
     )
     if for_update:
         query = query.with_for_update()
+    elif for_share:  # PostgreSQL FOR KEY SHARE (as foreign key checks take): a FOR UPDATE waits
+        query = query.with_for_update(read=True, key_share=True)
     return await session.scalar(query)
 
 

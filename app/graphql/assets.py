@@ -80,8 +80,16 @@ def _service_data(input_: object) -> dict[str, Any]:
     data = present(input_)
     amount = data.get("max_transaction_amount")
     if isinstance(amount, Decimal):  # the service takes amounts as decimal strings, like REST
-        data["max_transaction_amount"] = format(amount, "f")
+        data["max_transaction_amount"] = _decimal_text(amount)
     return data
+
+
+def _decimal_text(amount: Decimal) -> str:
+    """Plain notation for amounts of sane size; anything else as written (exponent form),
+    which the service refuses. `format(Decimal("1e300000000"), "f")` would build 300 MB."""
+    if amount.is_finite() and -64 <= amount.as_tuple().exponent <= 64:  # type: ignore[operator]
+        return format(amount, "f")
+    return str(amount)
 
 
 def _prime(info: Info, view: service.AssetView) -> Asset:

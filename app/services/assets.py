@@ -9,6 +9,7 @@ cannot be linked to more programs.
 
 from __future__ import annotations
 
+import enum
 import re
 import uuid
 from collections.abc import Mapping
@@ -104,7 +105,7 @@ async def _usable_program(
     """Raise unless the program exists and is not ARCHIVED. From a path: 404 and 409;
     from a body field: 400 naming it."""
     program = await crud.get_program(
-        session, organization_id=organization_id, program_id=program_id
+        session, organization_id=organization_id, program_id=program_id, for_share=True
     )
     if program is None:
         if field:
@@ -165,10 +166,17 @@ async def get_asset(db: Database, *, organization_id: uuid.UUID, asset_id: uuid.
 async def update_asset(
     db: Database, *, organization_id: uuid.UUID, asset_id: uuid.UUID, data: Mapping[str, Any]
 ) -> AssetView:
+    """Change `name`, `max_transaction_amount` (null removes the limit) or archive (one-way;
+    archiving again changes nothing). An immutable field is refused unless it is given its
+    stored value (so that a client may send the whole object back)."""
+    async with db.lookup() as session:
+        stored = await crud.get_asset(session, organization_id=organization_id, asset_id=asset_id)
+    if stored is None:
+        raise NotFound("no such asset")
     fixed = [
         FieldError((name,), "invalid", "cannot be changed after the asset is created")
         for name in IMMUTABLE_FIELDS
-        if name in data
+        if name in data and not _same(getattr(stored, name, None), data[name])
     ]
     request = parse_input(
         AssetUpdate,
@@ -182,14 +190,15 @@ async def update_asset(
         asset = await crud.get_asset(
             session, organization_id=organization_id, asset_id=asset_id, for_update=True
         )
-        if asset is None:
+        if asset is None:  # pragma: no cover - assets are never deleted
             raise NotFound("no such asset")
         errors = _check_scale(changes.get("max_transaction_amount"), asset.scale)
         if asset.status is AssetStatus.ARCHIVED and changes.get("status") is AssetStatus.ACTIVE:
             errors.append(FieldError(("status",), "invalid", "archiving an asset is one-way"))
         if errors:
             raise ValidationFailed(errors)
-        if changes.get("status") is AssetStatus.ARCHIVED and asset.status is AssetStatus.ACTIVE:
+        changes = {name: v for name, v in changes.items() if getattr(asset, name) != v}
+        if changes.get("status") is AssetStatus.ARCHIVED:
             asset.deleted_at = now
         for name, value in changes.items():
             setattr(asset, name, value)
@@ -199,6 +208,16 @@ async def update_asset(
             session, organization_id=organization_id, asset_ids=[asset_id]
         )
     return AssetView(asset=asset, program_ids=links.get(asset_id, []))
+
+
+def _same(stored: object, given: object) -> bool:
+    """Whether a PATCH repeats the stored value of an immutable field (program_id never does:
+    links have their own route)."""
+    if stored is None or isinstance(given, bool):
+        return False
+    if isinstance(stored, enum.Enum):
+        stored = stored.value
+    return type(stored) is type(given) and stored == given
 
 
 async def link_asset(
@@ -211,7 +230,7 @@ async def link_asset(
             session, organization_id=organization_id, program_id=program_id, field=""
         )
         asset = await crud.get_asset(
-            session, organization_id=organization_id, asset_id=request.asset_id
+            session, organization_id=organization_id, asset_id=request.asset_id, for_share=True
         )
         if asset is None:
             raise ValidationFailed([FieldError(("asset_id",), "not_found", "no such asset")])

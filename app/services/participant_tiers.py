@@ -88,14 +88,20 @@ async def _checked_tier(
     program_id: uuid.UUID,
     key: str,
 ) -> Tier:
+    # Shared locks: a concurrent archive of the program or tier, or a change of its levels,
+    # waits for this write, and this write for it (PostgreSQL; SQLite writes one at a time).
     program = await crud.get_program(
-        session, organization_id=actor.organization_id, program_id=program_id
+        session, organization_id=actor.organization_id, program_id=program_id, for_share=True
     )
     if program is None:
         raise NotFound("no such program")
     tier = (
         await crud.get_tier(
-            session, organization_id=actor.organization_id, program_id=program_id, key=key
+            session,
+            organization_id=actor.organization_id,
+            program_id=program_id,
+            key=key,
+            for_share=True,
         )
         if _is_tier_key(key)
         else None

@@ -66,7 +66,10 @@ async def create_participant(
         program = None
         if request.program_id is not None:
             program = await crud.get_program(
-                session, organization_id=organization_id, program_id=request.program_id
+                session,
+                organization_id=organization_id,
+                program_id=request.program_id,
+                for_share=True,  # an archive waits for this enrollment, or it sees the archive
             )
             _check_enrollable(program)
         new_id = uuid.uuid4()

@@ -10,6 +10,7 @@ Qualification rules and lifecycles are not modelled yet.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections import Counter
@@ -61,13 +62,17 @@ def _key(value: str) -> str:
     return value
 
 
-def _holds_nul(value: object) -> bool:
+def _unstorable(value: object) -> bool:
+    """NUL in text (PostgreSQL's jsonb refuses it) or a float that JSON cannot hold (a GraphQL
+    literal such as 1e400 arrives as infinity)."""
     if isinstance(value, str):
         return "\x00" in value
+    if isinstance(value, float):
+        return not math.isfinite(value)
     if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
+        return any(_unstorable(item) for item in value)
     return False
 
 
@@ -76,8 +81,10 @@ def _benefits(value: dict[str, Any]) -> dict[str, Any]:
         encoded = orjson.dumps(value)
     except orjson.JSONEncodeError:  # lone surrogates, or nested past orjson's depth limit
         raise PydanticCustomError("invalid", "must be valid JSON of Unicode text") from None
-    if _holds_nul(value):  # PostgreSQL's jsonb cannot store it
-        raise PydanticCustomError("invalid", "must not contain NUL characters")
+    if _unstorable(value):
+        raise PydanticCustomError(
+            "invalid", "must not contain NUL characters or numbers beyond JSON's range"
+        )
     if len(encoded) > MAX_BENEFITS_BYTES:
         raise PydanticCustomError(
             "json_too_long", f"must be at most {MAX_BENEFITS_BYTES} bytes of JSON"
@@ -111,7 +118,8 @@ class TierCreate(BaseModel):
 
 
 class TierUpdate(BaseModel):
-    """Left out: unchanged. `levels` is the whole new list, matched to the stored by key."""
+    """Left out: unchanged; `display_name` null or "" clears it. `levels` is the whole new
+    list, matched to the stored levels by key."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -152,7 +160,7 @@ async def _program_for_tiers(
     session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID, writing: bool
 ) -> None:
     program = await crud.get_program(
-        session, organization_id=organization_id, program_id=program_id
+        session, organization_id=organization_id, program_id=program_id, for_share=writing
     )
     if program is None:
         raise NotFound("no such program")
@@ -174,7 +182,7 @@ def _levels(
                 organization_id=tier.organization_id,
                 key=level.key,
                 rank=level.rank,
-                display_name=level.display_name,
+                display_name=level.display_name or None,
                 benefits=level.benefits or {},
                 created_at=kept.created_at if kept else now,
                 updated_at=now,
@@ -258,6 +266,7 @@ async def update_tier(
     request = parse_input(
         TierUpdate,
         {name: value for name, value in data.items() if name != "key"},
+        nullable=("display_name",),
         errors=[*fixed, *_repeats(data)],
     )
     now = utcnow()
@@ -281,7 +290,7 @@ async def update_tier(
                 )
             levels = _levels(tier, request.levels, levels, now)
             await crud.replace_levels(session, tier=tier, levels=levels)
-        if request.display_name is not None:
+        if "display_name" in request.model_fields_set:
             tier.display_name = request.display_name or None
         if request.model_fields_set:
             tier.updated_at = now

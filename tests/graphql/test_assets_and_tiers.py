@@ -343,3 +343,37 @@ async def test_other_organizations_assets_and_tiers_are_invisible(
     tier = {"programId": their_program, "key": "mine", "levels": [{"key": "a", "rank": 1}]}
     created = (await run(client, headers, CREATE_TIER, input=tier))["createTier"]
     assert created["userErrors"][0]["field"] == ["input", "programId"]
+
+
+async def test_hostile_numbers_are_refused_cheaply(
+    client: httpx.AsyncClient, headers: Headers, db: Database
+) -> None:
+    program_id = await new_program(client, headers)
+    fields = camel(asset_fields(program_id))
+    for amount in ("1e300000000", "1e-300000000", "NaN", "Infinity"):
+        payload = await graphql(
+            client,
+            CREATE_ASSET,
+            {"input": {**fields, "maxTransactionAmount": amount}},
+            headers=headers,
+        )
+        if "errors" not in payload:  # refused by the service, not by the Decimal scalar
+            problem = payload["data"]["createAsset"]["userErrors"][0]
+            assert problem["field"] == ["input", "maxTransactionAmount"], amount
+    infinite = f"""mutation {{ createTier(input: {{programId: "{program_id}", key: "inf",
+      levels: [{{key: "a", rank: 1, benefits: {{x: 1e400}}}}]}}) {{ tier {{ id }} {ERRORS} }} }}"""
+    body = await graphql(client, infinite, headers=headers)
+    assert body["data"]["createTier"]["userErrors"][0]["field"] == [
+        "input",
+        "levels",
+        "0",
+        "benefits",
+    ]
+
+
+async def test_tier_display_name_null_clears(client: httpx.AsyncClient, headers: Headers) -> None:
+    program_id = await new_program(client, headers)
+    await new_tier(client, headers, program_id)
+    where = {"programId": program_id, "key": "status"}
+    cleared = await run(client, headers, UPDATE_TIER, input={**where, "displayName": None})
+    assert cleared["updateTier"]["tier"]["displayName"] is None
