@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import graphql
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.core.result import Ok
+from schemathesis.graphql import nodes
 from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -33,6 +36,35 @@ BOUNDED = settings(
 
 
 _UNEXPECTED = {"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"}
+
+_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+# The JSON scalar (attributes, benefits): mostly objects of short strings, sometimes a bare value
+# that the service must refuse with userErrors.
+schemathesis.graphql.scalar(
+    "JSON",
+    st.one_of(
+        st.dictionaries(_NAMES, st.text(max_size=12), max_size=4).map(
+            lambda d: nodes.Object(
+                [
+                    graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=nodes.String(v))
+                    for k, v in d.items()
+                ]
+            )
+        ),
+        st.text(max_size=12).map(nodes.String),
+        st.integers().map(nodes.Int),
+    ),
+)
+# Decimal: decimal strings, sometimes absurd ("1e999999999") or not numbers at all.
+schemathesis.graphql.scalar(
+    "Decimal",
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=3).map(
+            lambda d: nodes.String(str(d))
+        ),
+        st.sampled_from(["1e999999999", "-0", "abc", "NaN"]).map(nodes.String),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +137,7 @@ def test_rest_conforms_to_its_openapi_document(served: Served) -> None:
     assert "POST /v1/participants" in covered
     assert "GET /v1/participants/{participant_id}" in covered
     assert {"POST /v1/assets", "PATCH /v1/programs/{program_id}/tiers/{key}"} <= set(covered)
+    assert "PUT /v1/participants/{participant_id}/state/counters/{key}" in covered
 
 
 def test_graphql_never_fails_unexpectedly(served: Served) -> None:
@@ -127,3 +160,4 @@ def test_graphql_never_fails_unexpectedly(served: Served) -> None:
     covered = _exercise(schema, check)
     assert {"Query.participants", "Mutation.createParticipant"} <= set(covered)
     assert {"Mutation.createAsset", "Mutation.createTier", "Query.tier"} <= set(covered)
+    assert {"Mutation.setParticipantAttributes", "Mutation.setParticipantTier"} <= set(covered)

@@ -10,10 +10,10 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from app.graphql.context import Info
-from app.graphql.listing import PageInfo, argument_error
+from app.graphql.pagination import PageInfo, argument_error
 from app.graphql.program_types import Asset, AssetStatus, InventoryMode, IssuancePolicy
 from app.graphql.types import UserError
-from app.graphql.user_errors import present, refusal
+from app.graphql.user_errors import decimal_text, present, refusal
 from app.services import assets as service
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE
@@ -80,16 +80,8 @@ def _service_data(input_: object) -> dict[str, Any]:
     data = present(input_)
     amount = data.get("max_transaction_amount")
     if isinstance(amount, Decimal):  # the service takes amounts as decimal strings, like REST
-        data["max_transaction_amount"] = _decimal_text(amount)
+        data["max_transaction_amount"] = decimal_text(amount)
     return data
-
-
-def _decimal_text(amount: Decimal) -> str:
-    """Plain notation for amounts of sane size; anything else as written (exponent form),
-    which the service refuses. `format(Decimal("1e300000000"), "f")` would build 300 MB."""
-    if amount.is_finite() and -64 <= amount.as_tuple().exponent <= 64:  # type: ignore[operator]
-        return format(amount, "f")
-    return str(amount)
 
 
 def _prime(info: Info, view: service.AssetView) -> Asset:

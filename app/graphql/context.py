@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +25,8 @@ class Context:
     principal: Principal
     loaders: Loaders
     cursor_codec: CursorCodec
+    #: The request's time (the app's clock): what writes are stamped with and reads see.
+    now: datetime
 
 
 Info = StrawberryInfo[Context, None]

@@ -7,7 +7,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 import strawberry
 
-__all__ = ["Lazy", "described_field", "each", "lazy_field"]
+__all__ = ["Lazy", "described_field", "described_mutation", "each", "lazy_field"]
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -31,3 +31,8 @@ def described_field(description: str) -> Callable[[F], F]:
 
 def each(convert: Callable[[M], T]) -> Callable[[Iterable[M]], list[T]]:
     return lambda rows: [convert(row) for row in rows]
+
+
+def described_mutation(description: str) -> Callable[[F], F]:
+    """`@strawberry.mutation(description=...)`, keeping the resolver's type for mypy."""
+    return cast(Callable[[F], F], strawberry.mutation(description=description))

@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.utils.str_converters import to_camel_case
 
 from app.graphql.context import Info
+from app.graphql.pagination import PageInfo, argument_error
 from app.graphql.prefetch import page_node_selections, prefetch_participant_fields
 from app.graphql.types import Participant, ParticipantStatus
 from app.services import participant_listing as listing
@@ -17,9 +16,7 @@ from app.services.errors import ValidationFailed
 
 __all__ = [
     "OrderDirection",
-    "PageInfo",
     "ParticipantConnection",
-    "argument_error",
     "connection_of",
     "resolve_participants",
 ]
@@ -54,12 +51,6 @@ class ParticipantOrder:
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
 class ParticipantEdge:
     cursor: str
     node: Participant
@@ -69,21 +60,6 @@ class ParticipantEdge:
 class ParticipantConnection:
     edges: list[ParticipantEdge]
     page_info: PageInfo
-
-
-#: Where each listing service argument lives in a connection field's arguments.
-_ARGUMENT_PATHS = {"limit": ["first"], "cursor": ["after"]}
-
-
-def argument_error(exc: ValidationFailed) -> GraphQLError:
-    """A listing service's refusal as a GraphQL error naming the argument (for any connection)."""
-    problem = exc.errors[0]
-    name = str(problem.path[0])
-    path = _ARGUMENT_PATHS.get(name, ["filter", to_camel_case(name)])
-    return GraphQLError(
-        f"{'.'.join(path)} {problem.message}",
-        extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
-    )
 
 
 async def resolve_participants(

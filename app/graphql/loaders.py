@@ -11,14 +11,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app import crud
 from app.core.db import Database
-from app.crud import HeldTier
-from app.models import Asset, Balance, Counter, Participant, Program, Tier, TierLevel
-from app.services import programs
+from app.crud import HeldTier, HistoryFilter
+from app.models import (
+    Asset,
+    Balance,
+    Counter,
+    Participant,
+    Program,
+    StateChange,
+    Tier,
+    TierLevel,
+)
+from app.services import programs, state_history
 from app.services.cursors import CursorCodec
+from app.services.pages import Page
+from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
@@ -104,6 +116,48 @@ def _lookup(
     return DataLoader(load_fn=load, max_batch_size=500)
 
 
+def _counters_as_of(now: datetime) -> Callable[..., Awaitable[dict[uuid.UUID, list[Counter]]]]:
+    """Counters with their effective values at the request's time (lazy auto-reset)."""
+
+    async def query(
+        session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Counter]]:
+        found = await crud.counters_by_participant(
+            session, organization_id=organization_id, participant_ids=participant_ids
+        )
+        return {pid: [effective(c, now) for c in rows] for pid, rows in found.items()}
+
+    return query
+
+
+#: A page of a participant's state history: (participant, page size, position, filter).
+HistoryKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None, HistoryFilter]
+
+
+def _history(
+    db: Database, codec: CursorCodec, organization_id: uuid.UUID
+) -> DataLoader[HistoryKey, Page[StateChange]]:
+    async def load(keys: list[HistoryKey]) -> Sequence[Page[StateChange]]:
+        by_arguments: dict[tuple[int, Any, HistoryFilter], list[uuid.UUID]] = {}
+        for participant_id, limit, position, given in keys:
+            by_arguments.setdefault((limit, position, given), []).append(participant_id)
+        pages: dict[HistoryKey, Page[StateChange]] = {}
+        for (limit, position, given), participant_ids in by_arguments.items():
+            found = await state_history.history_pages(
+                db,
+                codec,
+                organization_id=organization_id,
+                participant_ids=participant_ids,
+                filter=given,
+                limit=limit,
+                position=position,
+            )
+            pages.update(((pid, limit, position, given), page) for pid, page in found.items())
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=250)
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
     participant_by_id: DataLoader[uuid.UUID, Participant | None]
@@ -119,9 +173,12 @@ class Loaders:
     program_tiers: DataLoader[uuid.UUID, list[Tier]]
     tier_levels: DataLoader[uuid.UUID, list[TierLevel]]
     program_participants: DataLoader[EnrolledKey, ParticipantPage]
+    state_history: DataLoader[HistoryKey, Page[StateChange]]
 
     @classmethod
-    def create(cls, db: Database, organization_id: uuid.UUID, codec: CursorCodec) -> Loaders:
+    def create(
+        cls, db: Database, organization_id: uuid.UUID, codec: CursorCodec, now: datetime
+    ) -> Loaders:
         return cls(
             participant_by_id=_lookup(db, organization_id, crud.participants_by_id, "ids"),
             participant_by_external_id=_lookup(
@@ -129,7 +186,7 @@ class Loaders:
             ),
             programs=_grouped(db, organization_id, crud.programs_by_participant),
             balances=_grouped(db, organization_id, crud.balances_by_participant),
-            counters=_grouped(db, organization_id, crud.counters_by_participant),
+            counters=_grouped(db, organization_id, _counters_as_of(now)),
             tiers=_grouped(db, organization_id, crud.tiers_by_participant),
             assets=_lookup(db, organization_id, crud.assets_by_id, "asset_ids"),
             program_by_id=_lookup(db, organization_id, crud.programs_by_id, "program_ids"),
@@ -138,6 +195,7 @@ class Loaders:
             program_tiers=_grouped(db, organization_id, crud.tiers_by_program, "program_ids"),
             tier_levels=_grouped(db, organization_id, crud.levels_by_tier, "tier_ids"),
             program_participants=_enrolled(db, codec, organization_id),
+            state_history=_history(db, codec, organization_id),
         )
 
     def forget(self, participant_id: uuid.UUID) -> None:
@@ -145,6 +203,7 @@ class Loaders:
         for loader in (self.programs, self.balances, self.counters, self.tiers):
             if loader.cache_map.get(participant_id) is not None:  # clear() raises when absent
                 loader.clear(participant_id)
+        self.state_history.clear_all()
 
     def prime(self, participant_id: uuid.UUID, state: ParticipantState) -> None:
         """Seed the loaders with state already known, so reading it costs no query."""

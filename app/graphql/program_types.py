@@ -17,6 +17,7 @@ from app import models
 from app.graphql.context import Info
 from app.graphql.lazy import Lazy, described_field, each, lazy_field
 from app.graphql.loaders import now_or_later
+from app.graphql.pagination import argument_error
 from app.services import programs as program_service
 from app.services.errors import ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE
@@ -202,7 +203,7 @@ class Program:
     async def participants(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Annotated[ParticipantConnection, strawberry.lazy("app.graphql.listing")]:
-        from app.graphql.listing import argument_error, connection_of  # they need this module
+        from app.graphql.listing import connection_of  # it needs this module
 
         try:
             position = program_service.enrolled_position(

@@ -8,7 +8,8 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from app.graphql.context import Info
-from app.graphql.listing import OrderDirection, PageInfo, argument_error
+from app.graphql.listing import OrderDirection
+from app.graphql.pagination import PageInfo, argument_error
 from app.graphql.program_types import OnUnknownParticipant, Program, ProgramStatus
 from app.graphql.types import UserError
 from app.graphql.user_errors import present, user_errors

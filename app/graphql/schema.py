@@ -19,6 +19,7 @@ from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.assets import AssetMutation, AssetQuery
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
+from app.graphql.participant_writes import ParticipantWriteMutation
 from app.graphql.participants import Mutation as ParticipantMutation
 from app.graphql.participants import Query as ParticipantQuery
 from app.graphql.programs import ProgramMutation, ProgramQuery
@@ -83,7 +84,14 @@ class MaskUnexpected(MaskErrors):
 
 Query = merge_types("Query", (ParticipantQuery, ProgramQuery, AssetQuery, TierQuery))
 Mutation = merge_types(
-    "Mutation", (ParticipantMutation, ProgramMutation, AssetMutation, TierMutation)
+    "Mutation",
+    (
+        ParticipantMutation,
+        ParticipantWriteMutation,
+        ProgramMutation,
+        AssetMutation,
+        TierMutation,
+    ),
 )
 
 

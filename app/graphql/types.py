@@ -12,9 +12,15 @@ from strawberry.scalars import JSON
 from app import models
 from app.crud import HeldTier
 from app.graphql.context import Info
-from app.graphql.lazy import Lazy, each, lazy_field
+from app.graphql.lazy import Lazy, described_field, each, lazy_field
 from app.graphql.loaders import now_or_later
 from app.graphql.program_types import Asset, Program
+from app.graphql.state_history import (
+    StateChangeConnection,
+    StateHistoryFilter,
+    resolve_state_history,
+)
+from app.services.state_history import DEFAULT_HISTORY_PAGE
 
 __all__ = [
     "Balance",
@@ -137,6 +143,18 @@ class Participant:
     @lazy_field(list[ParticipantTier])
     def tiers(self, info: Info) -> Lazy[list[ParticipantTier]]:
         return now_or_later(info.context.loaders.tiers, self.id, each(ParticipantTier.from_model))
+
+    @described_field(
+        "Changes to its tags, attributes, counters and tiers, newest first (first: 1-100)."
+    )
+    async def state_history(
+        self,
+        info: Info,
+        first: int = DEFAULT_HISTORY_PAGE,
+        after: str | None = None,
+        filter: StateHistoryFilter | None = None,
+    ) -> StateChangeConnection:
+        return await resolve_state_history(info, self.id, first, after, filter)
 
     @classmethod
     def from_model(cls, row: models.Participant) -> Participant:

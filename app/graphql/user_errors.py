@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields as dataclass_fields
+from decimal import Decimal
 from typing import Any
 
 from strawberry.types.unset import UNSET
@@ -12,7 +13,7 @@ from strawberry.utils.str_converters import to_camel_case
 from app.graphql.types import UserError
 from app.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
 
-__all__ = ["present", "refusal", "user_errors"]
+__all__ = ["decimal_text", "present", "refusal", "user_errors"]
 
 
 def present(input_: object) -> dict[str, Any]:
@@ -45,5 +46,14 @@ def refusal(exc: ServiceError, *, not_found_field: str = "id") -> list[UserError
     if isinstance(exc, Conflict):
         return user_errors([FieldError(exc.field, exc.code, str(exc))])
     if isinstance(exc, NotFound):
-        return user_errors([FieldError((not_found_field,), "not_found", str(exc))])
+        return user_errors([FieldError(exc.field or (not_found_field,), "not_found", str(exc))])
     raise exc
+
+
+def decimal_text(amount: Decimal) -> str:
+    """A GraphQL Decimal as the service's decimal string: plain notation for amounts of sane
+    size; anything else as written (exponent form), which the service refuses.
+    `format(Decimal("1e300000000"), "f")` would build 300 MB."""
+    if amount.is_finite() and -64 <= amount.as_tuple().exponent <= 64:  # type: ignore[operator]
+        return format(amount, "f")
+    return str(amount)

@@ -14,6 +14,7 @@ from app.access import (
     RateLimited,
     Unauthorized,
     database,
+    now,
     rate_limited_response,
     require_principal,
     unauthorized_response,
@@ -73,13 +74,15 @@ class GraphQLApp(GraphQL[Context, None]):
         db = database(request)
         principal = request.state.principal
         codec = request.app.state.cursor_codec
+        moment = now(request)
         return Context(
             request=request,
             response=response,
             db=db,
             principal=principal,
-            loaders=Loaders.create(db, principal.organization_id, codec),
+            loaders=Loaders.create(db, principal.organization_id, codec, moment),
             cursor_codec=codec,
+            now=moment,
         )
 
     def decode_json(self, data: str | bytes) -> object:

@@ -12,12 +12,29 @@ from starlette.responses import Response
 
 from app.core.responses import JSONResponse
 from app.rest.assets import AssetBody, AssetList
-from app.rest.openapi_paths import REF, paths
+from app.rest.openapi_parts import REF
+from app.rest.openapi_paths import paths
+from app.rest.participant_state import (
+    AttributeItem,
+    AttributeList,
+    AttributesBody,
+    CounterBody,
+    CounterList,
+    HeldTierBody,
+    HeldTierList,
+    HistoryList,
+    TagItem,
+    TagList,
+    TagsBody,
+)
 from app.rest.programs import ProgramBody, ProgramList
 from app.rest.shapes import ErrorBody, ParticipantBody, ParticipantList
 from app.rest.tiers import TierBody, TierList
 from app.services.assets import AssetCreate, AssetLink, AssetUpdate
-from app.services.participant_input import ParticipantCreate
+from app.services.participant_counters import CounterSet
+from app.services.participant_input import ParticipantCreate, ParticipantUpdate
+from app.services.participant_tiers import TierSet
+from app.services.participant_writes import AttributeMerge, AttributeSet, StatusChange, TagSet
 from app.services.programs import ProgramCreate, ProgramUpdate
 from app.services.tiers import TierCreate, TierUpdate
 
@@ -35,6 +52,17 @@ _RESPONSES: dict[str, Any] = {
     "Tier": TierBody,
     "TierList": TierList,
     "Error": ErrorBody,
+    "TagList": TagList,
+    "TagsBody": TagsBody,
+    "TagItem": TagItem,
+    "AttributeList": AttributeList,
+    "AttributesBody": AttributesBody,
+    "AttributeItem": AttributeItem,
+    "CounterList": CounterList,
+    "Counter": CounterBody,
+    "HeldTierList": HeldTierList,
+    "HeldTier": HeldTierBody,
+    "HistoryList": HistoryList,
 }
 
 
@@ -50,6 +78,13 @@ def openapi_document() -> dict[str, Any]:
             (AssetLink, "validation"),
             (TierCreate, "validation"),
             (TierUpdate, "validation"),
+            (ParticipantUpdate, "validation"),
+            (StatusChange, "validation"),
+            (TagSet, "validation"),
+            (AttributeMerge, "validation"),
+            (AttributeSet, "validation"),
+            (CounterSet, "validation"),
+            (TierSet, "validation"),
         ],
         ref_template=REF,
     )

@@ -25,12 +25,18 @@ from app.services.state_history import DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, l
 
 __all__ = [
     "AttributeItem",
+    "AttributeList",
+    "AttributesBody",
     "CounterBody",
+    "CounterList",
     "HeldTierBody",
-    "HistoryEntry",
+    "HeldTierList",
+    "HistoryList",
     "HistoryParams",
     "ProgramParam",
     "TagItem",
+    "TagList",
+    "TagsBody",
 ]
 
 _NO_MORE: Pagination = {"has_more": False, "next_cursor": None}
@@ -49,6 +55,15 @@ async def _body(request: Request) -> dict[str, Any]:
 
 class TagItem(TypedDict):
     tag: str
+
+
+class TagList(TypedDict):
+    data: list[TagItem]
+    pagination: Pagination
+
+
+class TagsBody(TypedDict):
+    tags: list[str]
 
 
 async def list_tags(request: Request) -> Response:
@@ -106,6 +121,15 @@ async def remove_tag(request: Request) -> Response:
 class AttributeItem(TypedDict):
     key: str
     value: str
+
+
+class AttributeList(TypedDict):
+    data: list[AttributeItem]
+    pagination: Pagination
+
+
+class AttributesBody(TypedDict):
+    attributes: dict[str, str]
 
 
 async def list_attributes(request: Request) -> Response:
@@ -168,6 +192,11 @@ class CounterBody(TypedDict):
     value: str
     reset_after: str | None
     last_reset_at: str | None
+
+
+class CounterList(TypedDict):
+    data: list[CounterBody]
+    pagination: Pagination
 
 
 def counter_body(counter: Counter) -> CounterBody:
@@ -250,6 +279,11 @@ class HeldTierBody(TypedDict):
     benefits: dict[str, Any]
     acquired_at: str | None
     expires_at: str | None
+
+
+class HeldTierList(TypedDict):
+    data: list[HeldTierBody]
+    pagination: Pagination
 
 
 def held_tier_body(held: HeldTier) -> HeldTierBody:
@@ -355,6 +389,11 @@ class HistoryEntry(TypedDict):
     program_id: str | None
     changed_at: str
     changed_by_api_key_id: str | None
+
+
+class HistoryList(TypedDict):
+    data: list[HistoryEntry]
+    pagination: Pagination
 
 
 def history_entry(row: StateChange) -> HistoryEntry:

@@ -32,7 +32,14 @@ class ValidationFailed(ServiceError):
 
 
 class NotFound(ServiceError):
-    """The thing asked for does not exist for this caller (or belongs to someone else)."""
+    """The thing asked for does not exist for this caller (or belongs to someone else).
+
+    `field` names the argument that pointed at it, when that is not the resource itself (a
+    program_id, a tier key, a level), for GraphQL's userErrors."""
+
+    def __init__(self, message: str = "not found", *, field: FieldPath = ()) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Conflict(ServiceError):

@@ -94,7 +94,7 @@ async def _checked_tier(
         session, organization_id=actor.organization_id, program_id=program_id, for_share=True
     )
     if program is None:
-        raise NotFound("no such program")
+        raise NotFound("no such program", field=("program_id",))
     tier = (
         await crud.get_tier(
             session,
@@ -107,7 +107,7 @@ async def _checked_tier(
         else None
     )
     if tier is None:
-        raise NotFound("no such tier")
+        raise NotFound("no such tier", field=("key",))
     if tier.status is TierStatus.ARCHIVED:
         raise Conflict(f"the tier {key!r} is archived", code="tier_archived")
     if participant.status is not ParticipantStatus.ACTIVE:
@@ -152,7 +152,7 @@ async def set_tier_level(
         )
         level = next((lv for lv in levels.get(tier.id, []) if lv.key == request.level), None)
         if level is None:
-            raise NotFound(f"the tier {key!r} has no level {request.level!r}")
+            raise NotFound(f"the tier {key!r} has no level {request.level!r}", field=("level",))
         held = await session.get(ParticipantTier, (participant.id, program_id, key))
         old = held.level if held else None
         if held is None:

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import MinLen
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,10 @@ from app.services.participant_input import (
 
 __all__ = [
     "Actor",
+    "AttributeMerge",
+    "AttributeSet",
+    "StatusChange",
+    "TagSet",
     "add_tag",
     "locked_participant",
     "merge_attributes",
@@ -194,7 +199,9 @@ def _external_id_taken(external_id: str) -> Conflict:
     )
 
 
-class _StatusBody(BaseModel):
+class StatusChange(BaseModel):
+    """Body of `PATCH /v1/participants/{id}/status`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: ParticipantStatus
@@ -203,14 +210,16 @@ class _StatusBody(BaseModel):
 async def set_status(
     db: Database, actor: Actor, *, participant_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Participant:
-    request = parse_input(_StatusBody, data)
+    request = parse_input(StatusChange, data)
     async with locked_participant(db, actor, participant_id) as (_, participant):
         if participant.status != request.status:
             participant.status = request.status
     return participant
 
 
-class _TagsBody(BaseModel):
+class TagSet(BaseModel):
+    """Body of `PUT …/state/tags`: the whole new set."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     tags: Tags
@@ -226,7 +235,7 @@ async def set_tags(
     db: Database, actor: Actor, *, participant_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Participant:
     """Replace the whole tag set."""
-    request = parse_input(_TagsBody, data)
+    request = parse_input(TagSet, data)
     async with locked_participant(db, actor, participant_id) as (session, participant):
         _replace_tags(session, actor, participant, request.tags)
     return participant
@@ -262,24 +271,31 @@ async def remove_tag(
     return participant, True
 
 
-class _AttributesBody(BaseModel):
+class AttributeMerge(BaseModel):
+    """Body of `PATCH …/state/attributes`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     attributes: Attributes
 
 
-class _AttributeBody(BaseModel):
+class AttributeSet(BaseModel):
+    """Body of `PUT …/state/attributes/{key}`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    value: Annotated[AttributeValue, MinLen(1)]
+
+
+class _AttributeKey(BaseModel):
     key: AttributeKey
-    value: AttributeValue
 
 
 async def merge_attributes(
     db: Database, actor: Actor, *, participant_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Participant:
     """Given keys are set; the others stay."""
-    request = parse_input(_AttributesBody, data)
+    request = parse_input(AttributeMerge, data)
     async with locked_participant(db, actor, participant_id) as (session, participant):
         _merge_attributes(session, actor, participant, request.attributes)
     return participant
@@ -294,13 +310,14 @@ async def set_attribute(
     data: Mapping[str, Any],
 ) -> Participant:
     """Set one attribute: `{"value": "..."}` (1-1000 characters)."""
-    value = data.get("value")
-    errors = []
-    if value == "":
-        errors.append(FieldError(("value",), "too_short", "must not be empty"))
-    request = parse_input(_AttributeBody, {**data, "key": key}, errors=errors)
+    try:
+        parse_input(_AttributeKey, {"key": key})
+        bad_key: list[FieldError] = []
+    except ValidationFailed as exc:
+        bad_key = exc.errors
+    request = parse_input(AttributeSet, data, errors=bad_key)
     async with locked_participant(db, actor, participant_id) as (session, participant):
-        _merge_attributes(session, actor, participant, {request.key: request.value})
+        _merge_attributes(session, actor, participant, {key: request.value})
     return participant
 
 
