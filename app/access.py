@@ -54,11 +54,7 @@ def now(conn: HTTPConnection) -> datetime:
 
 def actor(conn: HTTPConnection, principal: Principal) -> Actor:
     """Who writes and when, for the service layer's state history."""
-    return Actor(
-        organization_id=principal.organization_id,
-        api_key_id=principal.api_key_id,
-        now=now(conn),
-    )
+    return Actor.at(principal.organization_id, principal.api_key_id, conn.app.state.clock)
 
 
 async def require_principal(conn: HTTPConnection) -> Principal:

@@ -30,6 +30,7 @@ from app.crud.participant_state import (
     history_pages,
     is_enrolled,
     lock_participant,
+    lock_participant_by_external_id,
 )
 from app.crud.participants import (
     enroll,
@@ -94,6 +95,7 @@ __all__ = [
     "list_programs",
     "list_tiers",
     "lock_participant",
+    "lock_participant_by_external_id",
     "participants_by_external_id",
     "participants_by_id",
     "program_ids_by_asset",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, union_all
+from sqlalchemy import and_, false, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -28,6 +28,7 @@ __all__ = [
     "history_pages",
     "is_enrolled",
     "lock_participant",
+    "lock_participant_by_external_id",
 ]
 
 
@@ -42,6 +43,20 @@ async def lock_participant(
         .where(
             col(Participant.id) == participant_id,
             col(Participant.organization_id) == organization_id,
+        )
+        .with_for_update()
+    )
+
+
+async def lock_participant_by_external_id(
+    session: AsyncSession, *, organization_id: uuid.UUID, external_id: str
+) -> Participant | None:
+    """Like `lock_participant`, by external_id."""
+    return await session.scalar(
+        select(Participant)
+        .where(
+            col(Participant.organization_id) == organization_id,
+            col(Participant.external_id) == external_id,
         )
         .with_for_update()
     )
@@ -84,6 +99,8 @@ class HistoryFilter:
     operation: StateOperation | None = None
     changed_from: datetime | None = None
     changed_to: datetime | None = None
+    #: Only changes an event made (none are, yet).
+    made_by_event: bool = False
 
     def conditions(self) -> list[Any]:
         table = StateChange.__table__.c  # type: ignore[attr-defined]
@@ -95,6 +112,8 @@ class HistoryFilter:
             found.append(table.changed_at >= self.changed_from)
         if self.changed_to is not None:
             found.append(table.changed_at < self.changed_to)
+        if self.made_by_event:
+            found.append(false())
         return found
 
 

@@ -44,7 +44,7 @@ class ParticipantPayload:
     user_errors: list[UserError] = strawberry.field(
         description="Nothing was written when this is not empty. Codes beyond the input "
         "reasons: not_found, conflict (external_id taken), participant_inactive, "
-        "program_inactive, not_enrolled, tier_archived."
+        "tier_archived."
     )
 
 
@@ -70,7 +70,7 @@ class UpdateParticipantInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A participant's new status.")
 class SetParticipantStatusInput:
     id: uuid.UUID = strawberry.field(description="The participant.")
     status: ParticipantStatus = strawberry.field(  # type: ignore[valid-type]
@@ -78,19 +78,19 @@ class SetParticipantStatusInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A participant's whole new tag set.")
 class SetParticipantTagsInput:
     id: uuid.UUID = strawberry.field(description="The participant.")
     tags: list[str] = strawberry.field(description="The whole new set (lower-cased).")
 
 
-@strawberry.input
+@strawberry.input(description="One tag of a participant.")
 class ParticipantTagInput:
     id: uuid.UUID = strawberry.field(description="The participant.")
     tag: str = strawberry.field(description="1-255 characters; matched lower-cased.")
 
 
-@strawberry.input
+@strawberry.input(description="Attributes to set on a participant.")
 class SetParticipantAttributesInput:
     id: uuid.UUID = strawberry.field(description="The participant.")
     attributes: JSON = strawberry.field(
@@ -98,25 +98,25 @@ class SetParticipantAttributesInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="One attribute or counter of a participant.")
 class ParticipantKeyInput:
     id: uuid.UUID = strawberry.field(description="The participant.")
     key: str = strawberry.field(description="The attribute or counter key.")
 
 
-@strawberry.input
+@strawberry.input(description="A counter's new value.")
 class SetParticipantCounterInput:
     id: uuid.UUID = strawberry.field(description="The participant.")
     key: str = strawberry.field(description="1-255 characters.")
     value: Decimal = strawberry.field(description="The new value (an absolute set).")
     reset_after: str | None = strawberry.field(
         default=UNSET,
-        description='A duration such as "720h" or "1h30m" after which reads give 0; "" or '
-        "null removes it; left out: unchanged.",
+        description='A duration such as "720h" or "1h30m" after which reads give 0; "" '
+        "removes it; left out or null: unchanged.",
     )
 
 
-@strawberry.input
+@strawberry.input(description="The level a participant is to hold in a tier.")
 class SetParticipantTierInput:
     id: uuid.UUID = strawberry.field(description="The participant (enrolled and ACTIVE).")
     program_id: uuid.UUID = strawberry.field(description="The program whose tier it is.")
@@ -127,7 +127,7 @@ class SetParticipantTierInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A tier whose level a participant is to lose.")
 class RemoveParticipantTierInput:
     id: uuid.UUID = strawberry.field(description="The participant (enrolled and ACTIVE).")
     program_id: uuid.UUID = strawberry.field(description="The program whose tier it is.")
@@ -136,11 +136,8 @@ class RemoveParticipantTierInput:
 
 def _actor(info: Info) -> Actor:
     principal = info.context.principal
-    return Actor(
-        organization_id=principal.organization_id,
-        api_key_id=principal.api_key_id,
-        now=info.context.now,
-    )
+    clock = info.context.request.app.state.clock
+    return Actor.at(principal.organization_id, principal.api_key_id, clock)
 
 
 async def _run(
@@ -267,8 +264,8 @@ class ParticipantWriteMutation:
         self, info: Info, input: SetParticipantCounterInput
     ) -> ParticipantPayload:
         data: dict[str, Any] = {"value": decimal_text(input.value)}
-        if input.reset_after is not UNSET:
-            data["reset_after"] = input.reset_after or ""
+        if input.reset_after is not UNSET and input.reset_after is not None:
+            data["reset_after"] = input.reset_after
         return await _run(
             info,
             input.id,

@@ -98,6 +98,7 @@ class Mutation:
                 info.context.db,
                 organization_id=info.context.principal.organization_id,
                 data=present(input),
+                api_key_id=info.context.principal.api_key_id,
             )
         except ValidationFailed as exc:
             return CreateParticipantPayload(

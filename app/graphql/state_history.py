@@ -30,14 +30,14 @@ StateOperation = strawberry.enum(
 
 @strawberry.type(description="One change to a participant's tags, attributes, counters or tiers.")
 class StateChange:
-    id: uuid.UUID
-    state_type: StateType  # type: ignore[valid-type]
+    id: uuid.UUID = strawberry.field(description="Ids sort in the order changes were made.")
+    state_type: StateType = strawberry.field(description="Tag, attribute, counter or tier.")  # type: ignore[valid-type]
     key: str = strawberry.field(description="The tag, attribute key, counter key or tier key.")
-    operation: StateOperation  # type: ignore[valid-type]
+    operation: StateOperation = strawberry.field(description="What happened to it.")  # type: ignore[valid-type]
     old_value: str | None = strawberry.field(description="Before the change (null: absent).")
     new_value: str | None = strawberry.field(description="After the change (null: absent).")
     program_id: uuid.UUID | None = strawberry.field(description="For tier changes.")
-    changed_at: datetime
+    changed_at: datetime = strawberry.field(description="When it changed (UTC).")
     changed_by_api_key_id: uuid.UUID | None = strawberry.field(
         description="The API key whose request made the change."
     )
@@ -57,24 +57,28 @@ class StateChange:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A state change and the cursor of the page after it.")
 class StateChangeEdge:
-    cursor: str
-    node: StateChange
+    cursor: str = strawberry.field(description="Pass as `after` for the changes after this one.")
+    node: StateChange = strawberry.field(description="The change.")
 
 
 @strawberry.type(description="State changes, newest first.")
 class StateChangeConnection:
-    edges: list[StateChangeEdge]
-    page_info: PageInfo
+    edges: list[StateChangeEdge] = strawberry.field(description="This page's changes.")
+    page_info: PageInfo = strawberry.field(description="Whether more follow, and from where.")
 
 
 @strawberry.input(description="All given conditions must hold.")
 class StateHistoryFilter:
-    state_type: StateType | None = None  # type: ignore[valid-type]
+    state_type: StateType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this kind of state."
+    )
     key: str | None = strawberry.field(default=None, description="Exact key.")
     program_id: uuid.UUID | None = strawberry.field(default=None, description="Tier changes of it.")
-    operation: StateOperation | None = None  # type: ignore[valid-type]
+    operation: StateOperation | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only this operation."
+    )
     changed_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
     changed_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
 

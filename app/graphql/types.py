@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -150,9 +151,15 @@ class Participant:
     async def state_history(
         self,
         info: Info,
-        first: int = DEFAULT_HISTORY_PAGE,
-        after: str | None = None,
-        filter: StateHistoryFilter | None = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 1-100.")] = (
+            DEFAULT_HISTORY_PAGE
+        ),
+        after: Annotated[
+            str | None, strawberry.argument(description="An endCursor of the previous page.")
+        ] = None,
+        filter: Annotated[
+            StateHistoryFilter | None, strawberry.argument(description="All must hold.")
+        ] = None,
     ) -> StateChangeConnection:
         return await resolve_state_history(info, self.id, first, after, filter)
 

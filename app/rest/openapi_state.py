@@ -23,7 +23,8 @@ def _tier_paths() -> dict[str, Any]:
         parameter["required"] = True
     refusals = {
         "404": "Unknown participant, program, tier or level",
-        "409": "participant_inactive, program_inactive, not_enrolled or tier_archived",
+        "409": "participant_inactive (the participant or program is not ACTIVE, or the "
+        "participant is not enrolled) or tier_archived",
     }
     return {
         f"{_BASE}/state/tiers": {

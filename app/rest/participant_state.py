@@ -334,7 +334,7 @@ async def set_tier_level(request: Request) -> Response:
     principal = await require_principal(request)
     target, program_id = participant_id(request), _program(request)
     data = await _body(request)
-    await participant_tiers.set_tier_level(
+    held = await participant_tiers.set_tier_level(
         database(request),
         actor(request, principal),
         participant_id=target,
@@ -342,7 +342,7 @@ async def set_tier_level(request: Request) -> Response:
         key=request.path_params["key"],
         data=data,
     )
-    return await get_tier_level(request)
+    return JSONResponse(held_tier_body(held))
 
 
 async def remove_tier_level(request: Request) -> Response:
@@ -373,6 +373,10 @@ class HistoryParams(BaseModel):
     operation: StateOperation | None = None
     changed_from: AwareDatetime | None = Field(default=None, alias="from")
     changed_to: AwareDatetime | None = Field(default=None, alias="to")
+    #: On the time of the event that made the change. No change is made by events yet (rules
+    #: and events are not built), so either one selects nothing.
+    event_from: AwareDatetime | None = None
+    event_to: AwareDatetime | None = None
     limit: int = Field(
         default=DEFAULT_HISTORY_PAGE, json_schema_extra={"minimum": 1, "maximum": MAX_HISTORY_PAGE}
     )
@@ -389,6 +393,9 @@ class HistoryEntry(TypedDict):
     program_id: str | None
     changed_at: str
     changed_by_api_key_id: str | None
+    #: The event and rule that made the change; always null until events and rules exist.
+    event_id: str | None
+    rule_id: str | None
 
 
 class HistoryList(TypedDict):
@@ -409,6 +416,8 @@ def history_entry(row: StateChange) -> HistoryEntry:
         "changed_by_api_key_id": str(row.changed_by_api_key_id)
         if row.changed_by_api_key_id
         else None,
+        "event_id": None,
+        "rule_id": None,
     }
 
 
@@ -429,6 +438,7 @@ async def state_history(request: Request) -> Response:
             operation=params.operation,
             changed_from=params.changed_from,
             changed_to=params.changed_to,
+            made_by_event=params.event_from is not None or params.event_to is not None,
         ),
         limit=params.limit,
         after=params.cursor,

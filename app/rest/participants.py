@@ -34,7 +34,7 @@ async def create_participant(request: Request) -> Response:
     data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
     db = database(request)
     outcome = await participants.create_participant(
-        db, organization_id=principal.organization_id, data=data
+        db, organization_id=principal.organization_id, data=data, api_key_id=principal.api_key_id
     )
     state = outcome.known_state or await participants.load_participant_state(
         db, organization_id=principal.organization_id, participant_id=outcome.participant.id

@@ -1,4 +1,7 @@
-"""The routes under `/v1/participants/{participant_id}/state` and `…/activity`."""
+"""The routes under `/v1/participants/{participant_id}/state` and `…/activity`.
+
+Tags, attribute keys and counter keys may hold "/", so their path parameters take the rest of
+the path (`a%2Fb` arrives decoded as `a/b`)."""
 
 from __future__ import annotations
 
@@ -15,18 +18,20 @@ _BASE = "/v1/participants/{participant_id}"
 def participant_state_routes() -> list[Route]:
     return [
         resource(f"{_BASE}/state/tags", {"GET": state.list_tags, "PUT": state.set_tags}),
-        resource(f"{_BASE}/state/tags/{{tag}}", {"PUT": state.add_tag, "DELETE": state.remove_tag}),
+        resource(
+            f"{_BASE}/state/tags/{{tag:path}}", {"PUT": state.add_tag, "DELETE": state.remove_tag}
+        ),
         resource(
             f"{_BASE}/state/attributes",
             {"GET": state.list_attributes, "PATCH": state.merge_attributes},
         ),
         resource(
-            f"{_BASE}/state/attributes/{{key}}",
+            f"{_BASE}/state/attributes/{{key:path}}",
             {"PUT": state.set_attribute, "DELETE": state.remove_attribute},
         ),
         resource(f"{_BASE}/state/counters", {"GET": state.list_counters}),
         resource(
-            f"{_BASE}/state/counters/{{key}}",
+            f"{_BASE}/state/counters/{{key:path}}",
             {"GET": state.get_counter, "PUT": state.set_counter, "DELETE": state.remove_counter},
         ),
         resource(f"{_BASE}/state/tiers", {"GET": state.list_tier_levels}),

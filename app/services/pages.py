@@ -6,7 +6,7 @@ import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from app.services.cursors import CursorCodec, InvalidCursor
@@ -17,6 +17,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "Page",
     "SortDirection",
+    "moment_problem",
     "page_arguments",
     "time_and_id",
 ]
@@ -74,3 +75,15 @@ class Page(Generic[T]):
     @property
     def end_cursor(self) -> str | None:
         return self.cursors[-1] if self.cursors else None
+
+
+def moment_problem(name: str, moment: datetime) -> FieldError | None:
+    """What is wrong with a time given as `name`: no UTC offset, or beyond what UTC can hold
+    (9999-12-31T23:59:59-23:59 overflows when converted)."""
+    if moment.tzinfo is None:
+        return FieldError((name,), "invalid", "must include a UTC offset, e.g. Z")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return FieldError((name,), "invalid", "is out of range")
+    return None

@@ -81,7 +81,7 @@ _VALUE = re.compile(_VALUE_PATTERN)
 def _counter_value(value: object) -> Decimal:
     if not isinstance(value, str) or not _VALUE.fullmatch(value):
         raise PydanticCustomError("invalid", 'must be a decimal string such as "42" or "-1.5"')
-    return Decimal(value)
+    return Decimal(value) + 0  # "-0" and "0" are one value (PostgreSQL keeps no sign on zero)
 
 
 class CounterSet(BaseModel):
@@ -142,7 +142,7 @@ async def set_counter(
         ]
     )
     request = parse_input(CounterSet, data, errors=bad_key)
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         counter = await session.get(Counter, (participant.id, key))
         old: str | None = None
         if counter is None:
@@ -189,10 +189,21 @@ async def remove_counter(
     db: Database, actor: Actor, *, participant_id: uuid.UUID, key: str
 ) -> bool:
     """Remove the counter for good; False when there was none."""
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         counter = await session.get(Counter, (participant.id, key)) if _is_key(key) else None
         if counter is None:
             return False
+        if _expired(counter, actor.now):
+            record(
+                session,
+                actor,
+                participant,
+                StateType.COUNTER,
+                key,
+                StateOperation.AUTO_RESET,
+                old=format_decimal(counter.value),
+                new="0",
+            )
         shown = effective(counter, actor.now)
         record(
             session,

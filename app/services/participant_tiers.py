@@ -1,9 +1,10 @@
 """The levels a participant holds in a program's tiers (scrip-api-facts §5.11).
 
 Setting or removing one needs, in this order: a known participant, program and tier (404), a
-tier that is not archived (409 `tier_archived`), a level the tier defines (404), an ACTIVE
-participant (409 `participant_inactive`), an ACTIVE program (409 `program_inactive`) and an
-active enrollment in it (409 `not_enrolled`). The rank is the level's rank in the definition.
+tier that is not archived (409 `tier_archived`), an ACTIVE participant, an ACTIVE program and an
+active enrollment in it (each 409 `participant_inactive`, as Scrip answers, with a message that
+says which), and, to set one, a level the tier defines (404). The rank is the level's rank in
+the definition.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.models import (
     TierStatus,
 )
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.services.pages import moment_problem
 from app.services.participant_input import parse_input
 from app.services.participant_writes import Actor, locked_participant, record
 from app.services.tiers import KEY_PATTERN
@@ -51,13 +53,19 @@ class TierSet(BaseModel):
 async def list_held_tiers(
     db: Database, *, organization_id: uuid.UUID, participant_id: uuid.UUID, program_id: uuid.UUID
 ) -> list[HeldTier]:
-    """The participant's levels in the program's tiers, by tier key."""
+    """The participant's levels in the program's tiers, by tier key; `NotFound` for an unknown
+    participant or program."""
     async with db.read() as session:
         found = await crud.participants_by_id(
             session, organization_id=organization_id, ids=[participant_id]
         )
         if participant_id not in found:
             raise NotFound("no such participant")
+        program = await crud.get_program(
+            session, organization_id=organization_id, program_id=program_id
+        )
+        if program is None:
+            raise NotFound("no such program", field=("program_id",))
         held = await crud.tiers_by_participant(
             session, organization_id=organization_id, participant_ids=[participant_id]
         )
@@ -115,7 +123,7 @@ async def _checked_tier(
             f"the participant is {participant.status.value}", code="participant_inactive"
         )
     if program.status is not ProgramStatus.ACTIVE:
-        raise Conflict(f"the program is {program.status.value}", code="program_inactive")
+        raise Conflict(f"the program is {program.status.value}", code="participant_inactive")
     enrolled = await crud.is_enrolled(
         session,
         organization_id=actor.organization_id,
@@ -123,7 +131,9 @@ async def _checked_tier(
         program_id=program_id,
     )
     if not enrolled:
-        raise Conflict("the participant is not enrolled in the program", code="not_enrolled")
+        raise Conflict(
+            "the participant is not enrolled in the program", code="participant_inactive"
+        )
     return tier
 
 
@@ -142,10 +152,11 @@ async def set_tier_level(
     program_id: uuid.UUID,
     key: str,
     data: Mapping[str, Any],
-) -> ParticipantTier:
-    """Give the participant `level` in the tier (replacing the one it held)."""
+) -> HeldTier:
+    """Give the participant `level` in the tier (replacing the one it held); the level held,
+    as written (a read after the commit could already see a concurrent removal)."""
     request = _parse(data, actor.now)
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         tier = await _checked_tier(session, actor, participant, program_id, key)
         levels = await crud.levels_by_tier(
             session, organization_id=actor.organization_id, tier_ids=[tier.id]
@@ -181,7 +192,19 @@ async def set_tier_level(
         held.level, held.rank = level.key, level.rank
         held.expires_at = request.expires_at
         held.updated_at = actor.now
-    return held
+        return HeldTier(
+            participant_id=participant.id,
+            program_id=program_id,
+            tier_key=key,
+            level=level.key,
+            rank=level.rank,
+            display_name=tier.display_name,
+            level_display_name=level.display_name,
+            benefits=level.benefits,
+            acquired_at=held.acquired_at,
+            expires_at=held.expires_at,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover - the block returns
 
 
 def _parse(data: Mapping[str, Any], now: datetime) -> TierSet:
@@ -190,8 +213,13 @@ def _parse(data: Mapping[str, Any], now: datetime) -> TierSet:
     if isinstance(level, str) and not 1 <= len(level) <= 100:
         errors.append(FieldError(("level",), "invalid", "must be 1 to 100 characters"))
     request = parse_input(TierSet, data, errors=errors)
-    if request.expires_at is not None and request.expires_at <= now:
-        raise ValidationFailed([FieldError(("expires_at",), "invalid", "must be in the future")])
+    if request.expires_at is not None:
+        if (problem := moment_problem("expires_at", request.expires_at)) is not None:
+            raise ValidationFailed([problem])
+        if request.expires_at <= now:
+            raise ValidationFailed(
+                [FieldError(("expires_at",), "invalid", "must be in the future")]
+            )
     return request
 
 
@@ -204,7 +232,7 @@ async def remove_tier_level(
     key: str,
 ) -> bool:
     """Take the participant back to no level in the tier; False when it held none."""
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         await _checked_tier(session, actor, participant, program_id, key)
         held = await session.get(ParticipantTier, (participant.id, program_id, key))
         if held is None:

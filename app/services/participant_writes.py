@@ -9,9 +9,9 @@ to tags or attributes is recorded in its state history in the same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -46,6 +46,8 @@ __all__ = [
     "locked_participant",
     "merge_attributes",
     "record",
+    "record_attribute_changes",
+    "record_tag_changes",
     "remove_attribute",
     "remove_tag",
     "set_attribute",
@@ -57,11 +59,23 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who writes, and when: every change is stamped with both."""
+    """Who writes, and when: every change is stamped with both.
+
+    `now` is read from `clock` when the request starts; `locked_participant` reads it again
+    once it holds the participant's lock, so that changes to one participant are stamped in
+    the order they were applied (a writer that waited for the lock is stamped after the one
+    it waited for)."""
 
     organization_id: uuid.UUID
     api_key_id: uuid.UUID | None
+    clock: Callable[[], datetime]
     now: datetime
+
+    @classmethod
+    def at(
+        cls, organization_id: uuid.UUID, api_key_id: uuid.UUID | None, clock: Callable[[], datetime]
+    ) -> Actor:
+        return cls(organization_id=organization_id, api_key_id=api_key_id, clock=clock, now=clock())
 
 
 _RECORDED = "state_recorded"
@@ -70,19 +84,21 @@ _RECORDED = "state_recorded"
 @asynccontextmanager
 async def locked_participant(
     db: Database, actor: Actor, participant_id: uuid.UUID
-) -> AsyncIterator[tuple[AsyncSession, Participant]]:
-    """A write transaction holding the participant's row lock; `NotFound` when it is unknown
-    or another organization's. The participant's `updated_at` moves when the block changed it."""
+) -> AsyncIterator[tuple[AsyncSession, Participant, Actor]]:
+    """A write transaction holding the participant's row lock, and the actor stamped with the
+    time the lock was taken; `NotFound` when the participant is unknown or another
+    organization's. The participant's `updated_at` moves when the block changed it."""
     async with db.transaction() as session:
         participant = await crud.lock_participant(
             session, organization_id=actor.organization_id, participant_id=participant_id
         )
         if participant is None:
             raise NotFound("no such participant")
+        stamped = replace(actor, now=actor.clock())
         before = participant.model_dump()
-        yield session, participant
+        yield session, participant, stamped
         if participant.model_dump() != before or session.info.pop(_RECORDED, False):
-            participant.updated_at = actor.now
+            participant.updated_at = stamped.now
 
 
 def record(
@@ -115,14 +131,42 @@ def record(
     )
 
 
+def record_tag_changes(
+    session: AsyncSession, actor: Actor, participant: Participant, old: list[str], new: list[str]
+) -> None:
+    """History rows for going from tags `old` to `new`: removals first, then additions."""
+    for tag in [t for t in old if t not in new]:
+        record(session, actor, participant, StateType.TAG, tag, StateOperation.REMOVE)
+    for tag in [t for t in new if t not in old]:
+        record(session, actor, participant, StateType.TAG, tag, StateOperation.ADD)
+
+
+def record_attribute_changes(
+    session: AsyncSession,
+    actor: Actor,
+    participant: Participant,
+    old: Mapping[str, str],
+    new: Mapping[str, str],
+) -> None:
+    """History rows for keys set to a new value (merges remove nothing)."""
+    for key, value in new.items():
+        if old.get(key) != value:
+            record(
+                session,
+                actor,
+                participant,
+                StateType.ATTRIBUTE,
+                key,
+                StateOperation.SET,
+                old=old.get(key),
+                new=value,
+            )
+
+
 def _replace_tags(
     session: AsyncSession, actor: Actor, participant: Participant, tags: list[str]
 ) -> None:
-    before = set(participant.tags)
-    for tag in [t for t in participant.tags if t not in tags]:
-        record(session, actor, participant, StateType.TAG, tag, StateOperation.REMOVE)
-    for tag in [t for t in tags if t not in before]:
-        record(session, actor, participant, StateType.TAG, tag, StateOperation.ADD)
+    record_tag_changes(session, actor, participant, participant.tags, tags)
     if tags != participant.tags:
         participant.tags = list(tags)
 
@@ -141,19 +185,7 @@ def _merge_attributes(
                 )
             ]
         )
-    for key, value in given.items():
-        old = participant.attributes.get(key)
-        if old != value:
-            record(
-                session,
-                actor,
-                participant,
-                StateType.ATTRIBUTE,
-                key,
-                StateOperation.SET,
-                old=old,
-                new=value,
-            )
+    record_attribute_changes(session, actor, participant, participant.attributes, given)
     if merged != participant.attributes:
         participant.attributes = merged  # a new object, so that the change is seen and saved
 
@@ -171,7 +203,7 @@ async def update_participant(
     request = parse_input(
         ParticipantUpdate, {k: v for k, v in data.items() if k != "status"}, errors=moved
     )
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         values = request.column_values()
         new_external_id = values.get("external_id")
         if new_external_id is not None and new_external_id != participant.external_id:
@@ -211,7 +243,7 @@ async def set_status(
     db: Database, actor: Actor, *, participant_id: uuid.UUID, data: Mapping[str, Any]
 ) -> Participant:
     request = parse_input(StatusChange, data)
-    async with locked_participant(db, actor, participant_id) as (_, participant):
+    async with locked_participant(db, actor, participant_id) as (_, participant, actor):
         if participant.status != request.status:
             participant.status = request.status
     return participant
@@ -236,7 +268,7 @@ async def set_tags(
 ) -> Participant:
     """Replace the whole tag set."""
     request = parse_input(TagSet, data)
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         _replace_tags(session, actor, participant, request.tags)
     return participant
 
@@ -248,7 +280,7 @@ async def add_tag(
     wanted = parse_input(_TagBody, {"tag": tag}).tag.lower()
     if len(wanted) > 255:
         raise ValidationFailed([FieldError(("tag",), "too_long", "must be at most 255 characters")])
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         if wanted in participant.tags:
             return participant, False
         if len(participant.tags) >= MAX_TAGS:
@@ -264,7 +296,7 @@ async def remove_tag(
 ) -> tuple[Participant, bool]:
     """Remove one tag (matched lower-cased); False when it was not there (nothing to do)."""
     unwanted = tag.lower()
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         if unwanted not in participant.tags:
             return participant, False
         _replace_tags(session, actor, participant, [t for t in participant.tags if t != unwanted])
@@ -296,7 +328,7 @@ async def merge_attributes(
 ) -> Participant:
     """Given keys are set; the others stay."""
     request = parse_input(AttributeMerge, data)
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         _merge_attributes(session, actor, participant, request.attributes)
     return participant
 
@@ -316,7 +348,7 @@ async def set_attribute(
     except ValidationFailed as exc:
         bad_key = exc.errors
     request = parse_input(AttributeSet, data, errors=bad_key)
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         _merge_attributes(session, actor, participant, {key: request.value})
     return participant
 
@@ -325,7 +357,7 @@ async def remove_attribute(
     db: Database, actor: Actor, *, participant_id: uuid.UUID, key: str
 ) -> tuple[Participant, bool]:
     """Remove one attribute; False when it was not there (nothing to do)."""
-    async with locked_participant(db, actor, participant_id) as (session, participant):
+    async with locked_participant(db, actor, participant_id) as (session, participant, actor):
         if key not in participant.attributes:
             return participant, False
         old = participant.attributes[key]

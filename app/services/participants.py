@@ -22,6 +22,11 @@ from app.models import (
 from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.participant_counters import effective
 from app.services.participant_input import MAX_ATTRIBUTES, parse_participant_create
+from app.services.participant_writes import (
+    Actor,
+    record_attribute_changes,
+    record_tag_changes,
+)
 
 __all__ = [
     "ParticipantState",
@@ -52,17 +57,30 @@ class UpsertOutcome:
 
 
 async def create_participant(
-    db: Database, *, organization_id: uuid.UUID, data: Mapping[str, Any]
+    db: Database,
+    *,
+    organization_id: uuid.UUID,
+    data: Mapping[str, Any],
+    api_key_id: uuid.UUID | None = None,
 ) -> UpsertOutcome:
     """Create the participant, or update the one with the same `external_id` (CONTRACT §3).
 
     One transaction: the program check, the upsert and the enrollment happen whole or not at all.
     Raises `ValidationFailed` for bad input, an unknown or archived program, or too many attributes
-    after the merge.
+    after the merge. When it updates tags or attributes of an existing participant, the changes
+    go to its state history (the row is locked first to read what they were; a participant that
+    a concurrent request creates in between is updated without history rows).
     """
     request = parse_participant_create(data)
     now = utcnow()
     async with db.transaction() as session:
+        before = None
+        if request.tags is not None or request.attributes is not None:
+            before = await crud.lock_participant_by_external_id(
+                session, organization_id=organization_id, external_id=request.external_id
+            )
+        old_tags = list(before.tags) if before else []
+        old_attributes = dict(before.attributes) if before else {}
         program = None
         if request.program_id is not None:
             program = await crud.get_program(
@@ -90,6 +108,12 @@ async def create_participant(
                         f"at most {MAX_ATTRIBUTES} are allowed",
                     )
                 ]
+            )
+        if before is not None:
+            actor = Actor.at(organization_id, api_key_id, lambda: now)
+            record_tag_changes(session, actor, participant, old_tags, participant.tags)
+            record_attribute_changes(
+                session, actor, participant, old_attributes, participant.attributes
             )
         if program is not None:
             await crud.enroll(

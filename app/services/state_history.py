@@ -14,7 +14,7 @@ from app.crud import HistoryFilter
 from app.models import StateChange
 from app.services.cursors import CursorCodec
 from app.services.errors import FieldError, NotFound, ValidationFailed
-from app.services.pages import Page, page_arguments, time_and_id
+from app.services.pages import Page, moment_problem, page_arguments, time_and_id
 from app.services.text_rules import is_storable_text
 
 __all__ = [
@@ -47,8 +47,8 @@ def history_position(
         errors.append(FieldError(("key",), "invalid", "must be at most 255 characters of text"))
     for name in ("changed_from", "changed_to"):
         moment = getattr(filter, name)
-        if moment is not None and moment.tzinfo is None:
-            errors.append(FieldError((name,), "invalid", "must include a UTC offset, e.g. Z"))
+        if moment is not None and (problem := moment_problem(name, moment)) is not None:
+            errors.append(problem)
     if errors:
         raise ValidationFailed(errors)
     return position

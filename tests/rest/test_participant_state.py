@@ -3,6 +3,8 @@ frozen clock, tier levels checked against the definition, history."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import uuid
 from typing import Any
 
@@ -213,7 +215,8 @@ async def test_tier_level_refusals(client: httpx.AsyncClient, headers: Headers) 
         json={"level": "gold"},
         headers=headers,
     )
-    assert (not_enrolled.status_code, not_enrolled.json()["code"]) == (409, "not_enrolled")
+    assert (not_enrolled.status_code, not_enrolled.json()["code"]) == (409, "participant_inactive")
+    assert "not enrolled" in not_enrolled.json()["message"]
 
     await client.patch(
         f"/v1/participants/{pid}/status", json={"status": "SUSPENDED"}, headers=headers
@@ -226,10 +229,103 @@ async def test_tier_level_refusals(client: httpx.AsyncClient, headers: Headers) 
 
     await client.patch(f"/v1/programs/{program_id}", json={"status": "SUSPENDED"}, headers=headers)
     suspended = await put()
-    assert (suspended.status_code, suspended.json()["code"]) == (409, "program_inactive")
+    assert (suspended.status_code, suspended.json()["code"]) == (409, "participant_inactive")
+    assert suspended.json()["message"] == "the program is SUSPENDED"
     await client.patch(f"/v1/programs/{program_id}", json={"status": "ACTIVE"}, headers=headers)
 
     await client.post(f"/v1/programs/{program_id}/tiers/status/archive", headers=headers)
     archived = await put()
     assert (archived.status_code, archived.json()["code"]) == (409, "tier_archived")
     assert await history(client, headers, pid) == []
+
+
+async def test_history_follows_the_order_writes_were_applied(
+    client: httpx.AsyncClient, headers: Headers
+) -> None:
+    p = await new_participant(client, headers)
+    url = f"/v1/participants/{p['id']}/state/counters/c"
+    await asyncio.gather(
+        *(client.put(url, json={"value": str(i)}, headers=headers) for i in range(12))
+    )
+    final = (await client.get(url, headers=headers)).json()["value"]
+    entries = list(reversed(await history(client, headers, p["id"], limit=100)))
+    assert len(entries) == 12
+    for earlier, later in itertools.pairwise(entries):
+        assert later["old_value"] == earlier["new_value"]
+    assert entries[-1]["new_value"] == final
+
+
+async def test_keys_with_slashes_round_trip(client: httpx.AsyncClient, headers: Headers) -> None:
+    p = await new_participant(client, headers, tags=["a/b"], attributes={"x/y": "1"})
+    base = f"/v1/participants/{p['id']}/state"
+    assert (
+        await client.put(f"{base}/counters/c%2Fd", json={"value": "1"}, headers=headers)
+    ).json()["key"] == "c/d"
+    for url in (f"{base}/tags/a%2Fb", f"{base}/attributes/x%2Fy", f"{base}/counters/c%2Fd"):
+        assert (await client.delete(url, headers=headers)).status_code == 204
+    detail = (await client.get(f"/v1/participants/{p['id']}", headers=headers)).json()
+    assert (detail["tags"], detail["attributes"], detail["counters"]) == ([], {}, {})
+
+
+async def test_times_out_of_range_are_refused(client: httpx.AsyncClient, headers: Headers) -> None:
+    program_id, pid = await enrolled(client, headers)
+    for moment in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"):
+        listed = await client.get(
+            f"/v1/participants/{pid}/activity/state-history",
+            params={"from": moment},
+            headers=headers,
+        )
+        assert listed.status_code == 400, moment
+        put = await client.put(
+            f"/v1/participants/{pid}/state/tiers/status",
+            params={"program_id": program_id},
+            json={"level": "gold", "expires_at": moment},
+            headers=headers,
+        )
+        assert put.status_code == 400, moment
+    events = await client.get(
+        f"/v1/participants/{pid}/activity/state-history",
+        params={"event_from": "2020-01-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert events.json()["data"] == []
+    unknown = await client.get(
+        f"/v1/participants/{pid}/state/tiers",
+        params={"program_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert unknown.status_code == 404
+
+
+async def test_upserts_are_in_the_history(client: httpx.AsyncClient, headers: Headers) -> None:
+    p = await new_participant(client, headers, tags=["a"], attributes={"k": "1"})
+    assert await history(client, headers, p["id"]) == []  # a creation is not a change
+    again = await client.post(
+        "/v1/participants",
+        json={"external_id": p["external_id"], "tags": ["b"], "attributes": {"k": "2"}},
+        headers=headers,
+    )
+    assert again.status_code == 200
+    entries = await history(client, headers, p["id"])
+    assert {(e["state_type"], e["key"], e["operation"]) for e in entries} == {
+        ("tag", "a", "remove"),
+        ("tag", "b", "add"),
+        ("attribute", "k", "set"),
+    }
+
+
+async def test_removing_an_expired_counter_records_its_reset(
+    client: httpx.AsyncClient, headers: Headers, clock: Clock
+) -> None:
+    p = await new_participant(client, headers)
+    url = f"/v1/participants/{p['id']}/state/counters/c"
+    await client.put(url, json={"value": "-0", "reset_after": "1h"}, headers=headers)
+    assert (await client.get(url, headers=headers)).json()["value"] == "0"
+    await client.put(url, json={"value": "5"}, headers=headers)
+    clock.advance(hours=2)
+    assert (await client.delete(url, headers=headers)).status_code == 204
+    entries = await history(client, headers, p["id"])
+    assert [(e["operation"], e["old_value"], e["new_value"]) for e in entries[:2]] == [
+        ("delete", "0", None),
+        ("auto_reset", "5", "0"),
+    ]
