@@ -17,26 +17,34 @@ from app.core.ids import time_ordered_uuid
 from app.core.sqltypes import ExactDecimal, JSONDocument, UTCDateTime
 
 __all__ = [
+    "ActionType",
     "ApiKey",
     "Asset",
     "AssetStatus",
     "Balance",
+    "Bucket",
     "Counter",
     "Enrollment",
     "EnrollmentStatus",
+    "EntityType",
     "InventoryMode",
     "IssuancePolicy",
+    "JournalEntry",
+    "LedgerHead",
     "OnUnknownParticipant",
     "Organization",
     "Participant",
     "ParticipantStatus",
     "ParticipantTier",
+    "Posting",
     "Program",
     "ProgramAsset",
+    "ProgramBalance",
     "ProgramStatus",
     "StateChange",
     "StateOperation",
     "StateType",
+    "SystemAccount",
     "Tier",
     "TierLevel",
     "TierStatus",
@@ -75,9 +83,9 @@ class EnrollmentStatus(enum.StrEnum):
     INACTIVE = "INACTIVE"
 
 
-def _enum(enum_class: type[enum.Enum]) -> SAEnum:
+def _enum(enum_class: type[enum.Enum], length: int = 16) -> SAEnum:
     # Plain VARCHAR on both databases: adding a member later needs no ALTER TYPE.
-    return SAEnum(enum_class, native_enum=False, length=16, validate_strings=True)
+    return SAEnum(enum_class, native_enum=False, length=length, validate_strings=True)
 
 
 def _org_fk(*, index: bool = True) -> Column[uuid.UUID]:
@@ -475,3 +483,135 @@ class StateChange(SQLModel, table=True):
     changed_at: datetime = Field(sa_column=_created())
     #: The API key whose request made the change.
     changed_by_api_key_id: uuid.UUID | None = Field(default=None)
+
+
+class Bucket(enum.StrEnum):
+    """AVAILABLE is spendable, HELD reserved, DEFERRED not yet matured."""
+
+    AVAILABLE = "AVAILABLE"
+    HELD = "HELD"
+    DEFERRED = "DEFERRED"
+
+
+class EntityType(enum.StrEnum):
+    PARTICIPANT = "PARTICIPANT"
+    PROGRAM = "PROGRAM"
+    SYSTEM = "SYSTEM"
+
+
+class SystemAccount(enum.StrEnum):
+    SYSTEM_ISSUANCE = "SYSTEM_ISSUANCE"
+    SYSTEM_BREAKAGE = "SYSTEM_BREAKAGE"
+    SYSTEM_REDEMPTION = "SYSTEM_REDEMPTION"
+
+
+class ActionType(enum.StrEnum):
+    CREDIT = "CREDIT"
+    DEBIT = "DEBIT"
+    HOLD = "HOLD"
+    RELEASE = "RELEASE"
+    FORFEIT = "FORFEIT"
+    FUND = "FUND"
+    BURN = "BURN"
+
+
+class LedgerHead(SQLModel, table=True):
+    """The end of an organization's hash chain; locked by every entry, so entries of one
+    organization are appended one at a time."""
+
+    __tablename__ = "ledger_heads"
+
+    organization_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    )
+    sequence: int = Field(default=0, nullable=False)
+    entry_hash: str = Field(default="0" * 64, sa_column=Column(String(64), nullable=False))
+
+
+class JournalEntry(SQLModel, table=True):
+    """One balanced movement of value: two or more postings summing to zero per asset.
+    Append-only; `entry_hash` seals it to the organization's previous entry."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "sequence"),
+        UniqueConstraint("organization_id", "program_id", "idempotency_key"),
+        UniqueConstraint("id", "organization_id"),
+        Index("ix_journal_entries_org_created", "organization_id", "created_at", "id"),
+        Index(
+            "ix_journal_entries_org_participant",
+            "organization_id",
+            "participant_id",
+            "created_at",
+            "id",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=time_ordered_uuid, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    sequence: int = Field(nullable=False)
+    action_type: ActionType = Field(sa_column=Column(_enum(ActionType), nullable=False))
+    program_id: uuid.UUID = Field(nullable=False)
+    asset_id: uuid.UUID = Field(nullable=False)
+    participant_id: uuid.UUID | None = Field(default=None)
+    description: str = Field(sa_column=Column(String(500), nullable=False))
+    idempotency_key: str | None = Field(default=None, sa_column=Column(String(255)))
+    #: SHA-256 of the request's meaning, to tell a replay from a conflicting reuse of its key.
+    request_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    #: The answer given, returned again to a replay.
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONDocument))
+    previous_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    entry_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=_created())
+    created_by_api_key_id: uuid.UUID | None = Field(default=None)
+
+
+class Posting(SQLModel, table=True):
+    """One side of a journal entry: a signed amount on one account (entity, asset, bucket)."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["journal_entry_id", "organization_id"],
+            ["journal_entries.id", "journal_entries.organization_id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_postings_entry", "journal_entry_id"),
+        # A participant's (or program's) activity, newest first.
+        Index("ix_postings_org_entity_created", "organization_id", "entity_id", "created_at", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=time_ordered_uuid, primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    journal_entry_id: uuid.UUID = Field(nullable=False)
+    entity_type: EntityType = Field(sa_column=Column(_enum(EntityType), nullable=False))
+    #: The participant or program; None for a system account.
+    entity_id: uuid.UUID | None = Field(default=None)
+    system_account: SystemAccount | None = Field(
+        default=None, sa_column=Column(_enum(SystemAccount, length=32))
+    )
+    asset_id: uuid.UUID = Field(nullable=False)
+    bucket: Bucket = Field(sa_column=Column(_enum(Bucket), nullable=False))
+    amount: Decimal = Field(sa_column=Column(ExactDecimal(), nullable=False))
+    created_at: datetime = Field(sa_column=_created())
+
+
+class ProgramBalance(SQLModel, table=True):
+    """A program's wallet of one (PREFUNDED) asset: a projection of its postings."""
+
+    __tablename__ = "program_balances"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["program_id", "organization_id"],
+            ["programs.id", "programs.organization_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    program_id: uuid.UUID = Field(primary_key=True)
+    asset_id: uuid.UUID = Field(primary_key=True)
+    organization_id: uuid.UUID = Field(sa_column=_org_fk(index=False))
+    available: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    deferred: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    held: Decimal = Field(default=Decimal(0), sa_column=Column(ExactDecimal(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_created())
