@@ -21,6 +21,7 @@ from app.migrations import upgrade_to_head
 from app.services import auth
 from app.services.auth import IssuedKey, issue_key
 from app.services.errors import NotFound
+from app.services.ledger import verify_ledger
 
 T = TypeVar("T")
 
@@ -86,6 +87,15 @@ def revoke_key(settings: Settings, key_id_or_prefix: str) -> int:
     return 0
 
 
+def check_ledger(settings: Settings) -> int:
+    """Verify every organization's hash chain and that each balance is the sum of its postings."""
+    problems = asyncio.run(_with_db(settings, lambda db: verify_ledger(db)))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("ledger: ok" if not problems else f"ledger: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = Database.from_settings(settings)
     try:
@@ -123,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     revoke.add_argument("key", help="the key's id or its prefix as list-keys shows it")
     commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser(
+        "check-ledger", help="verify the journal's hash chains and the balances (exit 1 if not)"
+    )
     run = commands.add_parser("serve", help="migrate, make a first key if none, and serve")
     run.add_argument("--host", default=settings.host)
     run.add_argument("--port", type=int, default=settings.port)
@@ -135,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return list_keys(settings, args.org)
     if args.command == "revoke-key":
         return revoke_key(settings, args.key)
+    if args.command == "check-ledger":
+        return check_ledger(settings)
     if args.command == "migrate":
         upgrade_to_head(settings.database_url)
         return 0

@@ -24,7 +24,7 @@ from app.rest import assets, participants, programs, tiers
 from app.rest.errors import CatchUnexpected, exception_handlers
 from app.rest.openapi import openapi
 from app.rest.routing import resource
-from app.rest.state_routes import participant_state_routes
+from app.rest.state_routes import ledger_routes, participant_state_routes
 from app.services.cursors import CursorCodec
 from app.services.key_cache import KeyCache
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ),
         resource("/v1/participants/{participant_id}/status", {"PATCH": participants.set_status}),
         *participant_state_routes(),
+        *ledger_routes(),
         resource("/v1/programs", {"GET": programs.list_programs, "POST": programs.create_program}),
         resource(
             "/v1/programs/{program_id}",

@@ -11,7 +11,7 @@ from strawberry.types.unset import UNSET
 from strawberry.utils.str_converters import to_camel_case
 
 from app.graphql.types import UserError
-from app.services.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed
+from app.services.errors import FieldError, NotFound, Rejected, ServiceError, ValidationFailed
 
 __all__ = ["decimal_text", "present", "refusal", "user_errors"]
 
@@ -43,7 +43,7 @@ def refusal(exc: ServiceError, *, not_found_field: str = "id") -> list[UserError
     `tier_archived`), or an unknown thing (`not_found` on `not_found_field`)."""
     if isinstance(exc, ValidationFailed):
         return user_errors(exc.errors)
-    if isinstance(exc, Conflict):
+    if isinstance(exc, Rejected):
         return user_errors([FieldError(exc.field, exc.code, str(exc))])
     if isinstance(exc, NotFound):
         return user_errors([FieldError(exc.field or (not_found_field,), "not_found", str(exc))])

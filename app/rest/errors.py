@@ -14,7 +14,7 @@ from app.core.db import UNAVAILABLE, is_unavailable
 from app.core.request_body import BadBody
 from app.core.request_id import current_request_id
 from app.core.responses import error_response
-from app.services.errors import Conflict, FieldPath, NotFound, ValidationFailed
+from app.services.errors import FieldPath, NotFound, Rejected, ValidationFailed
 
 __all__ = ["CatchUnexpected", "exception_handlers", "field_name"]
 
@@ -67,10 +67,12 @@ async def _not_found(_: Request, exc: Exception) -> Response:
     return error_response(404, "not_found", str(exc) or "not found")
 
 
-async def _conflict(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Conflict)
+async def _rejected(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Rejected)
     fields = [{"field": field_name(exc.field), "reason": exc.code, "message": str(exc)}]
-    return error_response(409, exc.code, str(exc), details={"fields": fields if exc.field else []})
+    return error_response(
+        exc.status, exc.code, str(exc), details={"fields": fields if exc.field else []}
+    )
 
 
 async def _http_exception(_: Request, exc: Exception) -> Response:
@@ -147,7 +149,7 @@ exception_handlers = {
     Unauthorized: _unauthorized,
     RateLimited: _rate_limited,
     NotFound: _not_found,
-    Conflict: _conflict,
+    Rejected: _rejected,
     HTTPException: _http_exception,
     **dict.fromkeys(UNAVAILABLE, _unavailable),
 }

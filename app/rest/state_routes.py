@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from app.rest import balances as ledger
 from app.rest import participant_state as state
 from app.rest.routing import resource
 
-__all__ = ["participant_state_routes"]
+__all__ = ["ledger_routes", "participant_state_routes"]
 
 _BASE = "/v1/participants/{participant_id}"
 
@@ -44,4 +45,21 @@ def participant_state_routes() -> list[Route]:
             },
         ),
         resource(f"{_BASE}/activity/state-history", {"GET": state.state_history}),
+    ]
+
+
+def ledger_routes() -> list[Route]:
+    """Balances, balance operations, program wallets and the journal (issue 8)."""
+    return [
+        resource(f"{_BASE}/balances", {"GET": ledger.list_balances}),
+        resource(f"{_BASE}/balances/adjust", {"POST": ledger.adjust}),
+        resource(f"{_BASE}/balances/hold", {"POST": ledger.hold}),
+        resource(f"{_BASE}/balances/release", {"POST": ledger.release}),
+        resource(f"{_BASE}/balances/forfeit", {"POST": ledger.forfeit}),
+        resource(f"{_BASE}/activity/history", {"GET": ledger.activity}),
+        resource("/v1/programs/{program_id}/balance", {"GET": ledger.program_balance}),
+        resource("/v1/programs/{program_id}/assets/{asset_id}/fund", {"POST": ledger.fund}),
+        resource("/v1/programs/{program_id}/assets/{asset_id}/burn", {"POST": ledger.burn}),
+        resource("/v1/journal-entries", {"GET": ledger.list_entries}),
+        resource("/v1/journal-entries/{entry_id}", {"GET": ledger.get_entry}),
     ]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Conflict", "FieldError", "FieldPath", "NotFound", "ServiceError", "ValidationFailed"]
+__all__ = [
+    "Conflict",
+    "FieldError",
+    "FieldPath",
+    "NotFound",
+    "Rejected",
+    "ServiceError",
+    "Unprocessable",
+    "ValidationFailed",
+]
 
 #: A path into the request: ("attributes", "plan") or ("tags", 3).
 FieldPath = tuple[str | int, ...]
@@ -42,11 +51,29 @@ class NotFound(ServiceError):
         self.field = field
 
 
-class Conflict(ServiceError):
-    """The request is well formed but clashes with what is stored (a taken symbol, an asset
-    already linked, an archived tier); nothing was written. REST answers 409 with `code`."""
+class Rejected(ServiceError):
+    """The request is refused for a reason that has its own code (REST: `status` and `code`;
+    GraphQL: a userError with that code); nothing was written."""
 
-    def __init__(self, message: str, *, code: str = "conflict", field: FieldPath = ()) -> None:
+    status = 400
+
+    def __init__(self, message: str, *, code: str, field: FieldPath = ()) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
+
+
+class Conflict(Rejected):
+    """The request is well formed but clashes with what is stored (a taken symbol, an asset
+    already linked, an archived tier); nothing was written. REST answers 409 with `code`."""
+
+    status = 409
+
+    def __init__(self, message: str, *, code: str = "conflict", field: FieldPath = ()) -> None:
+        super().__init__(message, code=code, field=field)
+
+
+class Unprocessable(Rejected):
+    """Well formed and consistent, but the books do not allow it (insufficient balance): 422."""
+
+    status = 422

@@ -1,0 +1,216 @@
+"""The ledger: the chain head, journal entries and postings, balance projections."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.crud.dialect import insert_for
+from app.crud.keyset import keyset_page
+from app.crud.state import group_pairs
+from app.models import (
+    Balance,
+    Bucket,
+    EntityType,
+    JournalEntry,
+    LedgerHead,
+    Participant,
+    Posting,
+    ProgramBalance,
+)
+
+__all__ = [
+    "entry_by_idempotency_key",
+    "list_journal_entries",
+    "lock_head",
+    "participant_balance",
+    "participant_for_ledger",
+    "participant_postings",
+    "postings_by_entry",
+    "program_balance",
+]
+
+
+async def lock_head(session: AsyncSession, *, organization_id: uuid.UUID) -> LedgerHead:
+    """The organization's chain head, locked until the transaction ends: entries of one
+    organization are appended one at a time (and every balance check sees the last one)."""
+    await session.execute(
+        insert_for(session)(LedgerHead)
+        .values(organization_id=organization_id, sequence=0, entry_hash="0" * 64)
+        .on_conflict_do_nothing(index_elements=["organization_id"])
+    )
+    head = await session.scalar(
+        select(LedgerHead)
+        .where(col(LedgerHead.organization_id) == organization_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert head is not None
+    return head
+
+
+async def entry_by_idempotency_key(
+    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID, key: str
+) -> JournalEntry | None:
+    return await session.scalar(
+        select(JournalEntry).where(
+            col(JournalEntry.organization_id) == organization_id,
+            col(JournalEntry.program_id) == program_id,
+            col(JournalEntry.idempotency_key) == key,
+        )
+    )
+
+
+async def participant_for_ledger(
+    session: AsyncSession, *, organization_id: uuid.UUID, participant_id: uuid.UUID
+) -> Participant | None:
+    """The participant, share-locked: a status change waits for the entry, or the entry sees it."""
+    return await session.scalar(
+        select(Participant)
+        .where(
+            col(Participant.id) == participant_id,
+            col(Participant.organization_id) == organization_id,
+        )
+        .with_for_update(read=True, key_share=True)
+    )
+
+
+async def participant_balance(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    asset_id: uuid.UUID,
+    scale: int,
+    now: datetime,
+) -> Balance:
+    """The participant's balance row of the asset, created at zero (written at the asset's
+    scale: "0.00") when missing."""
+    balance = await session.get(Balance, (participant_id, asset_id))
+    if balance is None:
+        zero = Decimal(0).quantize(Decimal(1).scaleb(-scale))
+        balance = Balance(
+            participant_id=participant_id,
+            asset_id=asset_id,
+            organization_id=organization_id,
+            available=zero,
+            deferred=zero,
+            held=zero,
+            updated_at=now,
+        )
+        session.add(balance)
+        await session.flush()  # so that the next lookup by key finds it
+    return balance
+
+
+async def program_balance(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    program_id: uuid.UUID,
+    asset_id: uuid.UUID,
+    scale: int,
+    now: datetime,
+) -> ProgramBalance:
+    """The program's wallet row of the asset, created at zero when missing."""
+    balance = await session.get(ProgramBalance, (program_id, asset_id))
+    if balance is None:
+        zero = Decimal(0).quantize(Decimal(1).scaleb(-scale))
+        balance = ProgramBalance(
+            program_id=program_id,
+            asset_id=asset_id,
+            organization_id=organization_id,
+            available=zero,
+            deferred=zero,
+            held=zero,
+            updated_at=now,
+        )
+        session.add(balance)
+        await session.flush()  # so that the next lookup by key finds it
+    return balance
+
+
+async def postings_by_entry(
+    session: AsyncSession, *, organization_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Posting]]:
+    """Each entry's postings, in the order they were written."""
+    if not entry_ids:
+        return {}
+    rows = await session.scalars(
+        select(Posting)
+        .where(
+            col(Posting.organization_id) == organization_id,
+            col(Posting.journal_entry_id).in_(entry_ids),
+        )
+        .order_by(col(Posting.id))
+    )
+    return group_pairs((row.journal_entry_id, row) for row in rows)
+
+
+_POSTING_KEY = [
+    Posting.__table__.c.created_at,  # type: ignore[attr-defined]
+    Posting.__table__.c.id,  # type: ignore[attr-defined]
+]
+
+
+async def participant_postings(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    asset_id: uuid.UUID | None,
+    bucket: Bucket | None,
+    changed_from: datetime | None,
+    changed_to: datetime | None,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> list[tuple[Posting, JournalEntry]]:
+    """A keyset page of the postings on the participant's accounts, newest first, each with
+    its journal entry."""
+    table = Posting.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(Posting, JournalEntry)
+        .join(JournalEntry, col(JournalEntry.id) == table.journal_entry_id)
+        .where(
+            table.organization_id == organization_id,
+            table.entity_id == participant_id,
+            table.entity_type == EntityType.PARTICIPANT,
+        )
+    )
+    if asset_id is not None:
+        query = query.where(table.asset_id == asset_id)
+    if bucket is not None:
+        query = query.where(table.bucket == bucket)
+    if changed_from is not None:
+        query = query.where(table.created_at >= changed_from)
+    if changed_to is not None:
+        query = query.where(table.created_at < changed_to)
+    page = keyset_page(query, _POSTING_KEY, descending=True, after=after, limit=limit)
+    return [(posting, entry) for posting, entry in await session.execute(page)]
+
+
+_ENTRY_KEY = [
+    JournalEntry.__table__.c.created_at,  # type: ignore[attr-defined]
+    JournalEntry.__table__.c.id,  # type: ignore[attr-defined]
+]
+
+
+async def list_journal_entries(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    conditions: Sequence[Any],
+    after: Sequence[Any] | None,
+    limit: int,
+) -> list[JournalEntry]:
+    """A keyset page of the organization's journal entries, newest first."""
+    table = JournalEntry.__table__.c  # type: ignore[attr-defined]
+    query = select(JournalEntry).where(table.organization_id == organization_id, *conditions)
+    page = keyset_page(query, _ENTRY_KEY, descending=True, after=after, limit=limit)
+    return list(await session.scalars(page))

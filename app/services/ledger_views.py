@@ -1,0 +1,208 @@
+"""Reading the ledger: balances, a program's wallet, a participant's activity, journal entries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from app import crud
+from app.core.db import Database
+from app.core.formats import format_timestamp
+from app.models import (
+    ActionType,
+    Asset,
+    Balance,
+    Bucket,
+    IssuancePolicy,
+    JournalEntry,
+    Posting,
+    ProgramBalance,
+)
+from app.services.cursors import CursorCodec
+from app.services.errors import NotFound, ValidationFailed
+from app.services.pages import Page, moment_problem, page_arguments, time_and_id
+
+__all__ = [
+    "EntryFilter",
+    "EntryView",
+    "get_journal_entry",
+    "list_journal_entries",
+    "participant_activity",
+    "participant_balances",
+    "program_wallet",
+]
+
+
+async def _require_participant(db: Database, organization_id: uuid.UUID, pid: uuid.UUID) -> None:
+    async with db.lookup() as session:
+        found = await crud.participants_by_id(session, organization_id=organization_id, ids=[pid])
+    if pid not in found:
+        raise NotFound("no such participant")
+
+
+async def participant_balances(
+    db: Database,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    asset_id: uuid.UUID | None = None,
+) -> list[Balance]:
+    await _require_participant(db, organization_id, participant_id)
+    async with db.lookup() as session:
+        found = await crud.balances_by_participant(
+            session, organization_id=organization_id, participant_ids=[participant_id]
+        )
+    rows = found.get(participant_id, [])
+    return [row for row in rows if asset_id is None or row.asset_id == asset_id]
+
+
+async def program_wallet(
+    db: Database, *, organization_id: uuid.UUID, program_id: uuid.UUID
+) -> list[tuple[Asset, ProgramBalance | None]]:
+    """The program's PREFUNDED assets with their wallet balances (None: never funded)."""
+    async with db.read() as session:
+        program = await crud.get_program(
+            session, organization_id=organization_id, program_id=program_id
+        )
+        if program is None:
+            raise NotFound("no such program")
+        linked = await crud.assets_by_program(
+            session, organization_id=organization_id, program_ids=[program_id]
+        )
+        wallets = {}
+        for asset in linked.get(program_id, []):
+            if asset.issuance_policy is IssuancePolicy.PREFUNDED:
+                wallets[asset.id] = await session.get(ProgramBalance, (program_id, asset.id))
+    return [
+        (asset, wallets[asset.id]) for asset in linked.get(program_id, []) if asset.id in wallets
+    ]
+
+
+_ACTIVITY = "activity"
+
+
+async def participant_activity(
+    db: Database,
+    codec: CursorCodec,
+    *,
+    organization_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    asset_id: uuid.UUID | None = None,
+    bucket: Bucket | None = None,
+    changed_from: datetime | None = None,
+    changed_to: datetime | None = None,
+    limit: int = 50,
+    after: str | None = None,
+) -> Page[tuple[Posting, JournalEntry]]:
+    """The postings on the participant's accounts, newest first."""
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=_ACTIVITY, parse=time_and_id
+    )
+    for name, moment in (("from", changed_from), ("to", changed_to)):
+        if moment is not None and (problem := moment_problem(name, moment)) is not None:
+            errors.append(problem)
+    if errors:
+        raise ValidationFailed(errors)
+    await _require_participant(db, organization_id, participant_id)
+    async with db.lookup() as session:
+        rows = await crud.participant_postings(
+            session,
+            organization_id=organization_id,
+            participant_id=participant_id,
+            asset_id=asset_id,
+            bucket=bucket,
+            changed_from=changed_from,
+            changed_to=changed_to,
+            after=position,
+            limit=limit + 1,
+        )
+    shown = rows[:limit]
+    return Page(
+        items=shown,
+        cursors=[
+            codec.encode(_ACTIVITY, [format_timestamp(p.created_at), str(p.id)]) for p, _ in shown
+        ],
+        has_more=len(rows) > limit,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    entry: JournalEntry
+    postings: list[Posting]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    program_id: uuid.UUID | None = None
+    participant_id: uuid.UUID | None = None
+    asset_id: uuid.UUID | None = None
+    action_type: ActionType | None = None
+    changed_from: datetime | None = None
+    changed_to: datetime | None = None
+
+
+_ENTRIES = "journal-entries"
+
+
+async def list_journal_entries(
+    db: Database,
+    codec: CursorCodec,
+    *,
+    organization_id: uuid.UUID,
+    filter: EntryFilter,
+    limit: int = 50,
+    after: str | None = None,
+) -> Page[EntryView]:
+    """The organization's journal entries with their postings, newest first."""
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=_ENTRIES, parse=time_and_id
+    )
+    for name, moment in (("from", filter.changed_from), ("to", filter.changed_to)):
+        if moment is not None and (problem := moment_problem(name, moment)) is not None:
+            errors.append(problem)
+    if errors:
+        raise ValidationFailed(errors)
+    table = JournalEntry.__table__.c  # type: ignore[attr-defined]
+    conditions = [
+        table[name] == value
+        for name in ("program_id", "participant_id", "asset_id", "action_type")
+        if (value := getattr(filter, name)) is not None
+    ]
+    if filter.changed_from is not None:
+        conditions.append(table.created_at >= filter.changed_from)
+    if filter.changed_to is not None:
+        conditions.append(table.created_at < filter.changed_to)
+    async with db.read() as session:
+        rows = await crud.list_journal_entries(
+            session,
+            organization_id=organization_id,
+            conditions=conditions,
+            after=position,
+            limit=limit + 1,
+        )
+        shown = rows[:limit]
+        postings = await crud.postings_by_entry(
+            session, organization_id=organization_id, entry_ids=[row.id for row in shown]
+        )
+    return Page(
+        items=[EntryView(entry=row, postings=postings.get(row.id, [])) for row in shown],
+        cursors=[
+            codec.encode(_ENTRIES, [format_timestamp(row.created_at), str(row.id)]) for row in shown
+        ],
+        has_more=len(rows) > limit,
+    )
+
+
+async def get_journal_entry(
+    db: Database, *, organization_id: uuid.UUID, entry_id: uuid.UUID
+) -> EntryView:
+    async with db.read() as session:
+        entry = await session.get(JournalEntry, entry_id)
+        if entry is None or entry.organization_id != organization_id:
+            raise NotFound("no such journal entry")
+        postings = await crud.postings_by_entry(
+            session, organization_id=organization_id, entry_ids=[entry_id]
+        )
+    return EntryView(entry=entry, postings=postings.get(entry_id, []))
