@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -163,36 +164,49 @@ async def participant_postings(
     session: AsyncSession,
     *,
     organization_id: uuid.UUID,
-    participant_id: uuid.UUID,
+    participant_ids: Sequence[uuid.UUID],
     asset_id: uuid.UUID | None,
     bucket: Bucket | None,
     changed_from: datetime | None,
     changed_to: datetime | None,
     after: Sequence[Any] | None,
     limit: int,
-) -> list[tuple[Posting, JournalEntry]]:
-    """A keyset page of the postings on the participant's accounts, newest first, each with
-    its journal entry."""
+) -> dict[uuid.UUID, list[tuple[Posting, JournalEntry]]]:
+    """A keyset page of the postings on each participant's accounts, newest first, each with
+    its journal entry: one statement, a LIMITed arm per participant."""
+    if not participant_ids:
+        return {}
     table = Posting.__table__.c  # type: ignore[attr-defined]
-    query = (
-        select(Posting, JournalEntry)
-        .join(JournalEntry, col(JournalEntry.id) == table.journal_entry_id)
-        .where(
-            table.organization_id == organization_id,
-            table.entity_id == participant_id,
-            table.entity_type == EntityType.PARTICIPANT,
-        )
-    )
+    conditions = [table.organization_id == organization_id]
     if asset_id is not None:
-        query = query.where(table.asset_id == asset_id)
+        conditions.append(table.asset_id == asset_id)
     if bucket is not None:
-        query = query.where(table.bucket == bucket)
+        conditions.append(table.bucket == bucket)
     if changed_from is not None:
-        query = query.where(table.created_at >= changed_from)
+        conditions.append(table.created_at >= changed_from)
     if changed_to is not None:
-        query = query.where(table.created_at < changed_to)
-    page = keyset_page(query, _POSTING_KEY, descending=True, after=after, limit=limit)
-    return [(posting, entry) for posting, entry in await session.execute(page)]
+        conditions.append(table.created_at < changed_to)
+    arms = []
+    for participant_id in participant_ids:
+        arm = select(table.id).where(
+            *conditions,
+            table.entity_type == EntityType.PARTICIPANT,
+            table.entity_id == participant_id,
+        )
+        page = keyset_page(arm, _POSTING_KEY, descending=True, after=after, limit=limit)
+        arms.append(select(*page.subquery().c))
+    chosen = union_all(*arms).subquery()
+    rows = await session.execute(
+        select(Posting, JournalEntry)
+        .join(chosen, col(Posting.id) == chosen.c.id)
+        .join(JournalEntry, col(JournalEntry.id) == col(Posting.journal_entry_id))
+        .order_by(col(Posting.created_at).desc(), col(Posting.id).desc())
+    )
+    found: dict[uuid.UUID, list[tuple[Posting, JournalEntry]]] = {}
+    for posting, entry in rows:
+        assert posting.entity_id is not None
+        found.setdefault(posting.entity_id, []).append((posting, entry))
+    return found
 
 
 _ENTRY_KEY = [

@@ -21,14 +21,17 @@ from app.models import (
     Asset,
     Balance,
     Counter,
+    JournalEntry,
     Participant,
+    Posting,
     Program,
     StateChange,
     Tier,
     TierLevel,
 )
-from app.services import programs, state_history
+from app.services import ledger_views, programs, state_history
 from app.services.cursors import CursorCodec
+from app.services.ledger_views import ActivityFilter
 from app.services.pages import Page
 from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
@@ -158,6 +161,34 @@ def _history(
     return DataLoader(load_fn=load, max_batch_size=250)
 
 
+#: A page of a participant's ledger activity: (participant, page size, position, filter).
+ActivityKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None, ActivityFilter]
+
+
+def _activity(
+    db: Database, codec: CursorCodec, organization_id: uuid.UUID
+) -> DataLoader[ActivityKey, Page[tuple[Posting, JournalEntry]]]:
+    async def load(keys: list[ActivityKey]) -> Sequence[Page[tuple[Posting, JournalEntry]]]:
+        by_arguments: dict[tuple[int, Any, ActivityFilter], list[uuid.UUID]] = {}
+        for participant_id, limit, position, given in keys:
+            by_arguments.setdefault((limit, position, given), []).append(participant_id)
+        pages: dict[ActivityKey, Page[tuple[Posting, JournalEntry]]] = {}
+        for (limit, position, given), participant_ids in by_arguments.items():
+            found = await ledger_views.activity_pages(
+                db,
+                codec,
+                organization_id=organization_id,
+                participant_ids=participant_ids,
+                filter=given,
+                limit=limit,
+                position=position,
+            )
+            pages.update(((pid, limit, position, given), page) for pid, page in found.items())
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=250)
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
     participant_by_id: DataLoader[uuid.UUID, Participant | None]
@@ -174,6 +205,7 @@ class Loaders:
     tier_levels: DataLoader[uuid.UUID, list[TierLevel]]
     program_participants: DataLoader[EnrolledKey, ParticipantPage]
     state_history: DataLoader[HistoryKey, Page[StateChange]]
+    activity: DataLoader[ActivityKey, Page[tuple[Posting, JournalEntry]]]
 
     @classmethod
     def create(
@@ -196,6 +228,7 @@ class Loaders:
             tier_levels=_grouped(db, organization_id, crud.levels_by_tier, "tier_ids"),
             program_participants=_enrolled(db, codec, organization_id),
             state_history=_history(db, codec, organization_id),
+            activity=_activity(db, codec, organization_id),
         )
 
     def forget(self, participant_id: uuid.UUID) -> None:
@@ -204,6 +237,7 @@ class Loaders:
             if loader.cache_map.get(participant_id) is not None:  # clear() raises when absent
                 loader.clear(participant_id)
         self.state_history.clear_all()
+        self.activity.clear_all()
 
     def prime(self, participant_id: uuid.UUID, state: ParticipantState) -> None:
         """Seed the loaders with state already known, so reading it costs no query."""

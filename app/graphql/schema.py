@@ -18,6 +18,7 @@ from app.core.db import is_unavailable
 from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.assets import AssetMutation, AssetQuery
+from app.graphql.ledger import LedgerMutation, LedgerQuery
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
 from app.graphql.participant_writes import ParticipantWriteMutation
 from app.graphql.participants import Mutation as ParticipantMutation
@@ -82,7 +83,7 @@ class MaskUnexpected(MaskErrors):
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
-Query = merge_types("Query", (ParticipantQuery, ProgramQuery, AssetQuery, TierQuery))
+Query = merge_types("Query", (ParticipantQuery, ProgramQuery, AssetQuery, TierQuery, LedgerQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -91,6 +92,7 @@ Mutation = merge_types(
         ProgramMutation,
         AssetMutation,
         TierMutation,
+        LedgerMutation,
     ),
 )
 

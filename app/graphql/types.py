@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from app import models
 from app.crud import HeldTier
+from app.graphql.activity import ActivityConnection, LedgerActivityFilter, resolve_activity
 from app.graphql.context import Info
 from app.graphql.lazy import Lazy, described_field, each, lazy_field
 from app.graphql.loaders import now_or_later
@@ -162,6 +163,20 @@ class Participant:
         ] = None,
     ) -> StateChangeConnection:
         return await resolve_state_history(info, self.id, first, after, filter)
+
+    @described_field("Postings on its accounts (the ledger), newest first (first: 1-200).")
+    async def activity(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1-200.")] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="An endCursor of the previous page.")
+        ] = None,
+        filter: Annotated[
+            LedgerActivityFilter | None, strawberry.argument(description="All must hold.")
+        ] = None,
+    ) -> ActivityConnection:
+        return await resolve_activity(info, self.id, first, after, filter)
 
     @classmethod
     def from_model(cls, row: models.Participant) -> Participant:

@@ -21,7 +21,7 @@ from app.rest.routing import path_id
 from app.rest.shapes import BalanceBody, Pagination
 from app.services import balances, ledger_views
 from app.services.balances import Movement, WalletOperation
-from app.services.ledger_views import EntryFilter, EntryView
+from app.services.ledger_views import ActivityFilter, EntryFilter, EntryView
 from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = [
@@ -237,10 +237,12 @@ async def activity(request: Request) -> Response:
         request.app.state.cursor_codec,
         organization_id=principal.organization_id,
         participant_id=target,
-        asset_id=params.asset_id,
-        bucket=params.bucket,
-        changed_from=params.changed_from,
-        changed_to=params.changed_to,
+        filter=ActivityFilter(
+            asset_id=params.asset_id,
+            bucket=params.bucket,
+            changed_from=params.changed_from,
+            changed_to=params.changed_to,
+        ),
         limit=params.limit,
         after=params.cursor,
     )

@@ -24,8 +24,11 @@ from app.services.errors import NotFound, ValidationFailed
 from app.services.pages import Page, moment_problem, page_arguments, time_and_id
 
 __all__ = [
+    "ActivityFilter",
     "EntryFilter",
     "EntryView",
+    "activity_pages",
+    "activity_position",
     "get_journal_entry",
     "list_journal_entries",
     "participant_activity",
@@ -82,49 +85,93 @@ async def program_wallet(
 _ACTIVITY = "activity"
 
 
+@dataclass(frozen=True, slots=True)
+class ActivityFilter:
+    asset_id: uuid.UUID | None = None
+    bucket: Bucket | None = None
+    changed_from: datetime | None = None
+    changed_to: datetime | None = None
+
+
+Position = tuple[datetime, uuid.UUID]
+
+
+def activity_position(
+    codec: CursorCodec, *, filter: ActivityFilter, limit: int, after: str | None
+) -> Position | None:
+    """Where a page of activity starts; `ValidationFailed` for bad arguments."""
+    position, errors = page_arguments(
+        codec, limit=limit, after=after, kind=_ACTIVITY, parse=time_and_id
+    )
+    for name, moment in (("from", filter.changed_from), ("to", filter.changed_to)):
+        if moment is not None and (problem := moment_problem(name, moment)) is not None:
+            errors.append(problem)
+    if errors:
+        raise ValidationFailed(errors)
+    return position
+
+
+async def activity_pages(
+    db: Database,
+    codec: CursorCodec,
+    *,
+    organization_id: uuid.UUID,
+    participant_ids: list[uuid.UUID],
+    filter: ActivityFilter,
+    limit: int,
+    position: Position | None,
+) -> dict[uuid.UUID, Page[tuple[Posting, JournalEntry]]]:
+    """A page of each participant's postings, newest first, in one statement."""
+    async with db.lookup() as session:
+        found = await crud.participant_postings(
+            session,
+            organization_id=organization_id,
+            participant_ids=participant_ids,
+            asset_id=filter.asset_id,
+            bucket=filter.bucket,
+            changed_from=filter.changed_from,
+            changed_to=filter.changed_to,
+            after=position,
+            limit=limit + 1,
+        )
+    pages = {}
+    for participant_id in participant_ids:
+        rows = found.get(participant_id, [])
+        shown = rows[:limit]
+        pages[participant_id] = Page(
+            items=shown,
+            cursors=[
+                codec.encode(_ACTIVITY, [format_timestamp(p.created_at), str(p.id)])
+                for p, _ in shown
+            ],
+            has_more=len(rows) > limit,
+        )
+    return pages
+
+
 async def participant_activity(
     db: Database,
     codec: CursorCodec,
     *,
     organization_id: uuid.UUID,
     participant_id: uuid.UUID,
-    asset_id: uuid.UUID | None = None,
-    bucket: Bucket | None = None,
-    changed_from: datetime | None = None,
-    changed_to: datetime | None = None,
+    filter: ActivityFilter,
     limit: int = 50,
     after: str | None = None,
 ) -> Page[tuple[Posting, JournalEntry]]:
     """The postings on the participant's accounts, newest first."""
-    position, errors = page_arguments(
-        codec, limit=limit, after=after, kind=_ACTIVITY, parse=time_and_id
-    )
-    for name, moment in (("from", changed_from), ("to", changed_to)):
-        if moment is not None and (problem := moment_problem(name, moment)) is not None:
-            errors.append(problem)
-    if errors:
-        raise ValidationFailed(errors)
+    position = activity_position(codec, filter=filter, limit=limit, after=after)
     await _require_participant(db, organization_id, participant_id)
-    async with db.lookup() as session:
-        rows = await crud.participant_postings(
-            session,
-            organization_id=organization_id,
-            participant_id=participant_id,
-            asset_id=asset_id,
-            bucket=bucket,
-            changed_from=changed_from,
-            changed_to=changed_to,
-            after=position,
-            limit=limit + 1,
-        )
-    shown = rows[:limit]
-    return Page(
-        items=shown,
-        cursors=[
-            codec.encode(_ACTIVITY, [format_timestamp(p.created_at), str(p.id)]) for p, _ in shown
-        ],
-        has_more=len(rows) > limit,
+    pages = await activity_pages(
+        db,
+        codec,
+        organization_id=organization_id,
+        participant_ids=[participant_id],
+        filter=filter,
+        limit=limit,
+        position=position,
     )
+    return pages[participant_id]
 
 
 @dataclass(frozen=True, slots=True)

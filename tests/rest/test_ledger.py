@@ -41,6 +41,11 @@ class Books:
 
 @pytest.fixture
 async def books(client: httpx.AsyncClient, headers: Headers) -> Books:
+    return await make_books(client, headers)
+
+
+async def make_books(client: httpx.AsyncClient, headers: Headers) -> Books:
+    """A program with two assets and a participant enrolled in it."""
     program = await new_program(client, headers)
     points = await new_asset(client, headers, program, scale=2, max_transaction_amount="1000")
     stock = await new_asset(client, headers, program, scale=0, issuance_policy="PREFUNDED")
