@@ -26,16 +26,63 @@ from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = [
     "ActivityItem",
+    "ActivityList",
     "ActivityParams",
+    "AdjustBody",
+    "AssetParam",
     "BalanceList",
     "EntryBody",
     "EntryList",
     "EntryParams",
+    "MoveBody",
     "PostingBody",
+    "WalletBody",
     "WalletList",
 ]
 
 _NO_MORE: Pagination = {"has_more": False, "next_cursor": None}
+
+
+class Amounts(TypedDict):
+    available: str
+    deferred: str
+    held: str
+
+
+class AdjustBody(TypedDict):
+    """The answer of `…/balances/adjust` (a replay gets the original again)."""
+
+    amount: str
+    asset_id: str
+    #: The participant's balance of the asset afterwards.
+    balance: Amounts
+    bucket: str
+    journal_entry_id: str
+    message: str
+    program_id: str
+    type: str
+
+
+class MoveBody(TypedDict):
+    """The answer of `…/balances/hold`, `/release` and `/forfeit`."""
+
+    amount_processed: str
+    asset_id: str
+    balance: Amounts
+    journal_entry_id: str
+    lots_processed: list[dict[str, str]]
+    message: str
+    operation: str
+    program_id: str
+    reference_id: str | None
+
+
+class WalletBody(TypedDict):
+    """The answer of `…/fund` and `/burn`; no entry (null) for an UNLIMITED asset."""
+
+    available: str
+    journal_entry_id: str | None
+    message: str
 
 
 async def _body(request: Request) -> dict[str, Any]:

@@ -12,6 +12,16 @@ from starlette.responses import Response
 
 from app.core.responses import JSONResponse
 from app.rest.assets import AssetBody, AssetList
+from app.rest.balances import (
+    ActivityList,
+    AdjustBody,
+    BalanceList,
+    EntryBody,
+    EntryList,
+    MoveBody,
+    WalletBody,
+    WalletList,
+)
 from app.rest.openapi_parts import REF
 from app.rest.openapi_paths import paths
 from app.rest.participant_state import (
@@ -31,6 +41,7 @@ from app.rest.programs import ProgramBody, ProgramList
 from app.rest.shapes import ErrorBody, ParticipantBody, ParticipantList
 from app.rest.tiers import TierBody, TierList
 from app.services.assets import AssetCreate, AssetLink, AssetUpdate
+from app.services.balances import AdjustRequest, BucketRequest, WalletRequest
 from app.services.participant_counters import CounterSet
 from app.services.participant_input import ParticipantCreate, ParticipantUpdate
 from app.services.participant_tiers import TierSet
@@ -63,6 +74,14 @@ _RESPONSES: dict[str, Any] = {
     "HeldTierList": HeldTierList,
     "HeldTier": HeldTierBody,
     "HistoryList": HistoryList,
+    "BalanceList": BalanceList,
+    "AdjustBody": AdjustBody,
+    "MoveBody": MoveBody,
+    "WalletBody": WalletBody,
+    "WalletList": WalletList,
+    "ActivityList": ActivityList,
+    "EntryList": EntryList,
+    "JournalEntry": EntryBody,
 }
 
 
@@ -85,6 +104,9 @@ def openapi_document() -> dict[str, Any]:
             (AttributeSet, "validation"),
             (CounterSet, "validation"),
             (TierSet, "validation"),
+            (AdjustRequest, "validation"),
+            (BucketRequest, "validation"),
+            (WalletRequest, "validation"),
         ],
         ref_template=REF,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.rest.assets import AssetListParams, ProgramAssetListParams
 from app.rest.listing_params import ListParams
+from app.rest.openapi_ledger import ledger_paths
 from app.rest.openapi_parts import (
     UNKNOWN,
     error,
@@ -162,6 +163,7 @@ def _participant_paths() -> dict[str, Any]:
             ),
         },
         **participant_state_paths(),
+        **ledger_paths(),
     }
 
 
