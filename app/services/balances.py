@@ -151,25 +151,43 @@ async def _books(
     program_id: uuid.UUID,
     key: str | None,
     digest: str,
-    write: Callable[[AsyncSession, LedgerHead, Actor], Awaitable[dict[str, Any]]],
+    prepare: Callable[[AsyncSession, Actor], Awaitable[Asset]],
+    write: Callable[[AsyncSession, LedgerHead, Actor, Asset], Awaitable[dict[str, Any]]],
 ) -> LedgerOutcome:
-    """One ledger transaction: lock the chain head, answer a replay, or run `write`."""
+    """One ledger transaction: answer a replay; or check what the operation needs (`prepare`,
+    taking shared locks on the participant, program and asset), lock the chain head, and
+    `write`. Everything that need not hold the head lock runs before it: on PostgreSQL the
+    organization's entries are serialized only for the few statements that append one."""
     async with db.transaction() as session:
+        if (replay := await _replay(session, actor, program_id, key, digest)) is not None:
+            return replay
+        asset = await prepare(session, actor)
         head = await crud.lock_head(session, organization_id=actor.organization_id)
-        if key is not None:
-            prior = await crud.entry_by_idempotency_key(
-                session, organization_id=actor.organization_id, program_id=program_id, key=key
-            )
-            if prior is not None:
-                if prior.request_hash != digest or prior.response is None:
-                    raise Conflict(
-                        "this idempotency_key was used for a different request",
-                        code="idempotency_conflict",
-                        field=("idempotency_key",),
-                    )
-                return LedgerOutcome(response=prior.response, replayed=True)
+        if (replay := await _replay(session, actor, program_id, key, digest)) is not None:
+            return replay  # a request with the same key committed while we prepared
         stamped = Actor(actor.organization_id, actor.api_key_id, actor.clock, actor.clock())
-        return LedgerOutcome(response=await write(session, head, stamped), replayed=False)
+        return LedgerOutcome(response=await write(session, head, stamped, asset), replayed=False)
+
+
+async def _replay(
+    session: AsyncSession, actor: Actor, program_id: uuid.UUID, key: str | None, digest: str
+) -> LedgerOutcome | None:
+    """The original answer when `key` was used before for the same request (entries never
+    change, so no lock is needed to read it); `Conflict` when it was used for another."""
+    if key is None:
+        return None
+    prior = await crud.entry_by_idempotency_key(
+        session, organization_id=actor.organization_id, program_id=program_id, key=key
+    )
+    if prior is None:
+        return None
+    if prior.request_hash != digest or prior.response is None:
+        raise Conflict(
+            "this idempotency_key was used for a different request",
+            code="idempotency_conflict",
+            field=("idempotency_key",),
+        )
+    return LedgerOutcome(response=prior.response, replayed=True)
 
 
 async def _program_and_asset(
@@ -257,10 +275,15 @@ async def adjust(
         }
     )
 
-    async def write(session: AsyncSession, head: LedgerHead, actor: Actor) -> dict[str, Any]:
+    async def prepare(session: AsyncSession, actor: Actor) -> Asset:
         await _participant(session, actor, participant_id, active=True)
         asset = await _program_and_asset(session, actor, request.program_id, request.asset_id)
         _check_amount(request.amount, asset)
+        return asset
+
+    async def write(
+        session: AsyncSession, head: LedgerHead, actor: Actor, asset: Asset
+    ) -> dict[str, Any]:
         amount, bucket = request.amount, Bucket(request.bucket.value)
         balance = await crud.participant_balance(
             session,
@@ -327,6 +350,7 @@ async def adjust(
         program_id=request.program_id,
         key=request.idempotency_key,
         digest=digest,
+        prepare=prepare,
         write=write,
     )
 
@@ -360,9 +384,13 @@ async def move(
         }
     )
 
-    async def write(session: AsyncSession, head: LedgerHead, actor: Actor) -> dict[str, Any]:
+    async def prepare(session: AsyncSession, actor: Actor) -> Asset:
         await _participant(session, actor, participant_id, active=operation is not Movement.FORFEIT)
-        asset = await _program_and_asset(session, actor, request.program_id, request.asset_id)
+        return await _program_and_asset(session, actor, request.program_id, request.asset_id)
+
+    async def write(
+        session: AsyncSession, head: LedgerHead, actor: Actor, asset: Asset
+    ) -> dict[str, Any]:
         balance = await crud.participant_balance(
             session,
             organization_id=actor.organization_id,
@@ -423,6 +451,7 @@ async def move(
         program_id=request.program_id,
         key=request.idempotency_key,
         digest=digest,
+        prepare=prepare,
         write=write,
     )
 
@@ -454,18 +483,24 @@ async def fund_or_burn(
         }
     )
 
-    async def write(session: AsyncSession, head: LedgerHead, actor: Actor) -> dict[str, Any]:
+    async def prepare(session: AsyncSession, actor: Actor) -> Asset:
         try:
             asset = await _program_and_asset(session, actor, program_id, asset_id)
         except ValidationFailed as exc:
             raise NotFound(exc.errors[0].message) from None
+        if asset.issuance_policy is not IssuancePolicy.UNLIMITED:
+            _check_amount(request.amount, asset)
+        return asset
+
+    async def write(
+        session: AsyncSession, head: LedgerHead, actor: Actor, asset: Asset
+    ) -> dict[str, Any]:
         if asset.issuance_policy is IssuancePolicy.UNLIMITED:
             return {
                 "available": "0",
                 "journal_entry_id": None,
                 "message": "The asset is UNLIMITED: it has no wallet to fund or burn",
             }
-        _check_amount(request.amount, asset)
         wallet = await crud.program_balance(
             session,
             organization_id=actor.organization_id,
@@ -511,5 +546,11 @@ async def fund_or_burn(
         return entry.response
 
     return await _books(
-        db, actor, program_id=program_id, key=request.idempotency_key, digest=digest, write=write
+        db,
+        actor,
+        program_id=program_id,
+        key=request.idempotency_key,
+        digest=digest,
+        prepare=prepare,
+        write=write,
     )
