@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import union_all
+from sqlalchemy import false, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -171,6 +171,7 @@ async def participant_postings(
     changed_to: datetime | None,
     after: Sequence[Any] | None,
     limit: int,
+    made_by_event: bool = False,
 ) -> dict[uuid.UUID, list[tuple[Posting, JournalEntry]]]:
     """A keyset page of the postings on each participant's accounts, newest first, each with
     its journal entry: one statement, a LIMITed arm per participant."""
@@ -186,6 +187,8 @@ async def participant_postings(
         conditions.append(table.created_at >= changed_from)
     if changed_to is not None:
         conditions.append(table.created_at < changed_to)
+    if made_by_event:
+        conditions.append(false())
     arms = []
     for participant_id in participant_ids:
         arm = select(table.id).where(
@@ -209,10 +212,8 @@ async def participant_postings(
     return found
 
 
-_ENTRY_KEY = [
-    JournalEntry.__table__.c.created_at,  # type: ignore[attr-defined]
-    JournalEntry.__table__.c.id,  # type: ignore[attr-defined]
-]
+#: Entries in chain order: `sequence` is unique per organization (and indexed with it).
+_ENTRY_KEY = [JournalEntry.__table__.c.sequence]  # type: ignore[attr-defined]
 
 
 async def list_journal_entries(
@@ -223,7 +224,7 @@ async def list_journal_entries(
     after: Sequence[Any] | None,
     limit: int,
 ) -> list[JournalEntry]:
-    """A keyset page of the organization's journal entries, newest first."""
+    """A keyset page of the organization's journal entries, last in the chain first."""
     table = JournalEntry.__table__.c  # type: ignore[attr-defined]
     query = select(JournalEntry).where(table.organization_id == organization_id, *conditions)
     page = keyset_page(query, _ENTRY_KEY, descending=True, after=after, limit=limit)

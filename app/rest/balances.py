@@ -228,6 +228,10 @@ class ActivityParams(BaseModel):
     bucket: Bucket | None = None
     changed_from: AwareDatetime | None = Field(default=None, alias="from")
     changed_to: AwareDatetime | None = Field(default=None, alias="to")
+    #: On the time of the event behind a posting: none is made by an event yet, so these select
+    #: nothing.
+    event_from: AwareDatetime | None = None
+    event_to: AwareDatetime | None = None
     limit: int = Field(
         default=DEFAULT_PAGE_SIZE, json_schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE}
     )
@@ -289,6 +293,7 @@ async def activity(request: Request) -> Response:
             bucket=params.bucket,
             changed_from=params.changed_from,
             changed_to=params.changed_to,
+            made_by_event=params.event_from is not None or params.event_to is not None,
         ),
         limit=params.limit,
         after=params.cursor,
@@ -370,14 +375,22 @@ def entry_body(view: EntryView) -> EntryBody:
 
 
 class EntryParams(BaseModel):
-    """`GET /v1/journal-entries` query parameters."""
+    """`GET /v1/journal-entries` query parameters. `event_id`, `rule_id`, `reference_id` and
+    `group_id` select nothing yet (no entry is made by events, rules or for groups);
+    `min_amount`/`max_amount` are not supported."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     program_id: uuid.UUID | None = None
     participant_id: uuid.UUID | None = None
+    external_id: str | None = Field(default=None, json_schema_extra={"maxLength": 255})
     asset_id: uuid.UUID | None = None
     action_type: ActionType | None = None
+    bucket: Bucket | None = None
+    event_id: uuid.UUID | None = None
+    rule_id: uuid.UUID | None = None
+    reference_id: str | None = None
+    group_id: uuid.UUID | None = None
     changed_from: AwareDatetime | None = Field(default=None, alias="from")
     changed_to: AwareDatetime | None = Field(default=None, alias="to")
     limit: int = Field(
@@ -399,8 +412,14 @@ async def list_entries(request: Request) -> Response:
             participant_id=params.participant_id,
             asset_id=params.asset_id,
             action_type=params.action_type,
+            external_id=params.external_id,
+            bucket=params.bucket,
             changed_from=params.changed_from,
             changed_to=params.changed_to,
+            made_elsewhere=any(
+                v is not None
+                for v in (params.event_id, params.rule_id, params.reference_id, params.group_id)
+            ),
         ),
         limit=params.limit,
         after=params.cursor,

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Annotated
 
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-__all__ = ["MAX_FRACTION_DIGITS", "MAX_INTEGER_DIGITS", "PositiveAmount", "decimal_places"]
+__all__ = [
+    "EXACT",
+    "MAX_FRACTION_DIGITS",
+    "MAX_INTEGER_DIGITS",
+    "PositiveAmount",
+    "at_scale",
+    "decimal_places",
+]
+
+#: Arithmetic on amounts and balances: wide enough never to round (the default context keeps 28
+#: significant digits, fewer than an amount of 30 + 18 digits, let alone a sum of them).
+EXACT = Context(prec=200, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 MAX_INTEGER_DIGITS = 30
 MAX_FRACTION_DIGITS = 18
@@ -41,5 +52,10 @@ PositiveAmount = Annotated[
 
 def decimal_places(amount: Decimal) -> int:
     """How many digits after the point `amount` needs ("1.50" → 1, "100" → 0)."""
-    exponent = amount.normalize().as_tuple().exponent
+    exponent = amount.normalize(EXACT).as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def at_scale(amount: Decimal, scale: int) -> Decimal:
+    """`amount` written with exactly `scale` digits after the point ("10" → "10.00")."""
+    return amount.quantize(Decimal(1).scaleb(-scale), context=EXACT)

@@ -1,12 +1,15 @@
 """Balance operations (scrip-api-facts §5.13, §6): adjust, hold, release, forfeit; fund and
 burn a program's wallet. Each is one journal entry in one transaction (`app.services.ledger`).
 
-Rules, in the order they are checked: the participant exists (404) and, except for forfeit, is
-ACTIVE (409 `participant_inactive`); the program exists (400 on `program_id`) and is not
+Rules, in the order they are checked: the participant exists (404) and, for a credit, debit or
+hold, is ACTIVE (409 `participant_inactive`); the program exists (400 on `program_id`) and is not
 ARCHIVED (409 `program_archived`); the asset exists and is linked to the program (400 on
 `asset_id`) and is not ARCHIVED (409 `asset_archived`); the amount has no more decimals than the
-asset's scale (400 `invalid_scale`) and is within its `max_transaction_amount` (400
-`amount_exceeds_limit`); the money is there (422 `insufficient_balance`).
+asset's scale (400 `invalid_scale`) and, for a CREDIT or DEBIT, is within its
+`max_transaction_amount` (400 `amount_exceeds_limit`); the money is there (422
+`insufficient_balance`). Amounts are written at the asset's scale ("10" → "10.00").
+SUSPENDED and CLOSED participants may not be credited, debited or held; their holds can still be
+released and their value forfeited.
 
 `idempotency_key` (scoped to the program): the same key with the same request answers the
 original response again without a second entry; with a different request, 409
@@ -35,12 +38,13 @@ from app.models import (
     Balance,
     Bucket,
     IssuancePolicy,
+    JournalEntry,
     LedgerHead,
     ParticipantStatus,
     ProgramStatus,
     SystemAccount,
 )
-from app.services.amounts import PositiveAmount, decimal_places
+from app.services.amounts import EXACT, PositiveAmount, at_scale, decimal_places
 from app.services.errors import (
     Conflict,
     FieldError,
@@ -221,13 +225,18 @@ async def _program_and_asset(
     return asset
 
 
-def _check_amount(amount: Decimal, asset: Asset) -> None:
+def _check_scale(amount: Decimal, asset: Asset) -> None:
     if decimal_places(amount) > asset.scale:
         raise Rejected(
             f"the asset's scale allows {asset.scale} digits after the point",
             code="invalid_scale",
             field=("amount",),
         )
+
+
+def _check_amount(amount: Decimal, asset: Asset) -> None:
+    """The scale, and the asset's limit on any one credit or debit."""
+    _check_scale(amount, asset)
     limit = asset.max_transaction_amount
     if limit is not None and amount > limit:
         raise Rejected(
@@ -284,7 +293,7 @@ async def adjust(
     async def write(
         session: AsyncSession, head: LedgerHead, actor: Actor, asset: Asset
     ) -> dict[str, Any]:
-        amount, bucket = request.amount, Bucket(request.bucket.value)
+        amount, bucket = at_scale(request.amount, asset.scale), Bucket(request.bucket.value)
         balance = await crud.participant_balance(
             session,
             organization_id=actor.organization_id,
@@ -295,7 +304,7 @@ async def adjust(
         )
         if request.type is AdjustType.CREDIT:
             if asset.issuance_policy is IssuancePolicy.UNLIMITED:
-                source = Leg.system(SystemAccount.SYSTEM_ISSUANCE, -amount)
+                source = Leg.system(SystemAccount.SYSTEM_ISSUANCE, EXACT.minus(amount))
             else:
                 wallet = await crud.program_balance(
                     session,
@@ -307,16 +316,29 @@ async def adjust(
                 )
                 if wallet.available < amount:
                     raise _short("the program's wallet", wallet.available)
-                source = Leg.program(request.program_id, -amount)
+                source = Leg.program(request.program_id, EXACT.minus(amount))
             legs = [source, Leg.participant(participant_id, bucket, amount)]
         else:
             has = getattr(balance, _FIELD[request.bucket])
             if has < amount and not request.allow_negative:
                 raise _short(f"the participant's {request.bucket.value} balance", has)
             legs = [
-                Leg.participant(participant_id, bucket, -amount),
+                Leg.participant(participant_id, bucket, EXACT.minus(amount)),
                 Leg.system(SystemAccount.SYSTEM_REDEMPTION, amount),
             ]
+
+        def respond(entry: JournalEntry) -> dict[str, Any]:
+            return {
+                "amount": format_decimal(amount),
+                "asset_id": str(asset.id),
+                "balance": _balance_body(balance),
+                "bucket": request.bucket.value,
+                "journal_entry_id": str(entry.id),
+                "message": "Balance adjusted successfully",
+                "program_id": str(request.program_id),
+                "type": request.type.value,
+            }
+
         entry = await append_entry(
             session,
             head,
@@ -331,17 +353,9 @@ async def adjust(
             api_key_id=actor.api_key_id,
             idempotency_key=request.idempotency_key,
             request_digest=digest,
+            respond=respond,
         )
-        entry.response = {
-            "amount": format_decimal(amount),
-            "asset_id": str(asset.id),
-            "balance": _balance_body(balance),
-            "bucket": request.bucket.value,
-            "journal_entry_id": str(entry.id),
-            "message": "Balance adjusted successfully",
-            "program_id": str(request.program_id),
-            "type": request.type.value,
-        }
+        assert entry.response is not None
         return entry.response
 
     return await _books(
@@ -385,7 +399,8 @@ async def move(
     )
 
     async def prepare(session: AsyncSession, actor: Actor) -> Asset:
-        await _participant(session, actor, participant_id, active=operation is not Movement.FORFEIT)
+        # SUSPENDED and CLOSED participants can still have holds released and value forfeited.
+        await _participant(session, actor, participant_id, active=operation is Movement.HOLD)
         return await _program_and_asset(session, actor, request.program_id, request.asset_id)
 
     async def write(
@@ -405,18 +420,32 @@ async def move(
             Movement.FORFEIT: request.bucket or SpendableBucket.AVAILABLE,
         }[operation]
         has = getattr(balance, _FIELD[source])
-        amount = request.amount if request.amount is not None else has
+        amount = at_scale(request.amount if request.amount is not None else has, asset.scale)
         if amount <= 0:
             raise _short(f"the participant's {source.value} balance", has)
-        _check_amount(amount, asset)
+        _check_scale(request.amount or has, asset)
         if has < amount:
             raise _short(f"the participant's {source.value} balance", has)
-        out = Leg.participant(participant_id, Bucket(source.value), -amount)
+        out = Leg.participant(participant_id, Bucket(source.value), EXACT.minus(amount))
         if operation is Movement.FORFEIT:
             into = Leg.system(SystemAccount.SYSTEM_BREAKAGE, amount)
         else:
             target = Bucket.HELD if operation is Movement.HOLD else Bucket.AVAILABLE
             into = Leg.participant(participant_id, target, amount)
+
+        def respond(entry: JournalEntry) -> dict[str, Any]:
+            return {
+                "amount_processed": format_decimal(amount),
+                "asset_id": str(asset.id),
+                "balance": _balance_body(balance),
+                "journal_entry_id": str(entry.id),
+                "lots_processed": [],
+                "message": f"Processed {format_decimal(amount)}",
+                "operation": operation.value,
+                "program_id": str(request.program_id),
+                "reference_id": None,
+            }
+
         entry = await append_entry(
             session,
             head,
@@ -431,18 +460,9 @@ async def move(
             api_key_id=actor.api_key_id,
             idempotency_key=request.idempotency_key,
             request_digest=digest,
+            respond=respond,
         )
-        entry.response = {
-            "amount_processed": format_decimal(amount),
-            "asset_id": str(asset.id),
-            "balance": _balance_body(balance),
-            "journal_entry_id": str(entry.id),
-            "lots_processed": [],
-            "message": f"Processed {format_decimal(amount)}",
-            "operation": operation.value,
-            "program_id": str(request.program_id),
-            "reference_id": None,
-        }
+        assert entry.response is not None
         return entry.response
 
     return await _books(
@@ -489,7 +509,7 @@ async def fund_or_burn(
         except ValidationFailed as exc:
             raise NotFound(exc.errors[0].message) from None
         if asset.issuance_policy is not IssuancePolicy.UNLIMITED:
-            _check_amount(request.amount, asset)
+            _check_scale(request.amount, asset)
         return asset
 
     async def write(
@@ -509,19 +529,28 @@ async def fund_or_burn(
             scale=asset.scale,
             now=actor.now,
         )
-        amount = request.amount
+        amount = at_scale(request.amount, asset.scale)
         if operation is WalletOperation.FUND:
             legs = [
-                Leg.system(SystemAccount.SYSTEM_ISSUANCE, -amount),
+                Leg.system(SystemAccount.SYSTEM_ISSUANCE, EXACT.minus(amount)),
                 Leg.program(program_id, amount),
             ]
         else:
             if wallet.available < amount:
                 raise _short("the program's wallet", wallet.available)
             legs = [
-                Leg.program(program_id, -amount),
+                Leg.program(program_id, EXACT.minus(amount)),
                 Leg.system(SystemAccount.SYSTEM_BREAKAGE, amount),
             ]
+
+        def respond(entry: JournalEntry) -> dict[str, Any]:
+            return {
+                "available": format_decimal(wallet.available),
+                "journal_entry_id": str(entry.id),
+                "message": f"{'Funded' if operation is WalletOperation.FUND else 'Burned'} "
+                f"{format_decimal(amount)}",
+            }
+
         entry = await append_entry(
             session,
             head,
@@ -536,13 +565,9 @@ async def fund_or_burn(
             api_key_id=actor.api_key_id,
             idempotency_key=request.idempotency_key,
             request_digest=digest,
+            respond=respond,
         )
-        entry.response = {
-            "available": format_decimal(wallet.available),
-            "journal_entry_id": str(entry.id),
-            "message": f"{'Funded' if operation is WalletOperation.FUND else 'Burned'} "
-            f"{format_decimal(amount)}",
-        }
+        assert entry.response is not None
         return entry.response
 
     return await _books(

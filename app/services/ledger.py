@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +41,7 @@ from app.models import (
     ProgramBalance,
     SystemAccount,
 )
+from app.services.amounts import EXACT, at_scale
 
 __all__ = ["Leg", "append_entry", "canonical_amount", "request_hash", "verify_ledger"]
 
@@ -70,9 +71,16 @@ class Leg:
         return cls(EntityType.SYSTEM, None, account, Bucket.AVAILABLE, amount)
 
 
+def _sum(amounts: Iterable[Decimal]) -> Decimal:
+    total = Decimal(0)
+    for amount in amounts:
+        total = EXACT.add(total, amount)
+    return total
+
+
 def canonical_amount(amount: Decimal) -> str:
     """One spelling per value ("1.50" and "1.5" are one amount): for hashes."""
-    text = format(amount.normalize(), "f")
+    text = format(amount.normalize(EXACT), "f")
     return "0" if text in ("-0", "0") else text
 
 
@@ -96,8 +104,14 @@ def _entry_hash(previous: str, entry: JournalEntry, postings: Sequence[Posting])
         "participant_id": str(entry.participant_id) if entry.participant_id else None,
         "description": entry.description,
         "created_at": format_timestamp(entry.created_at),
+        "created_by_api_key_id": _text(entry.created_by_api_key_id),
+        "idempotency_key": entry.idempotency_key,
+        "request_hash": entry.request_hash,
+        "response": entry.response,
         "postings": [
             [
+                str(p.id),
+                format_timestamp(p.created_at),
                 p.entity_type.value,
                 str(p.entity_id) if p.entity_id else None,
                 p.system_account.value if p.system_account else None,
@@ -109,6 +123,10 @@ def _entry_hash(previous: str, entry: JournalEntry, postings: Sequence[Posting])
         ],
     }
     return hashlib.sha256(orjson.dumps(sealed, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 _FIELD = {Bucket.AVAILABLE: "available", Bucket.HELD: "held", Bucket.DEFERRED: "deferred"}
@@ -129,10 +147,13 @@ async def append_entry(
     api_key_id: uuid.UUID | None,
     idempotency_key: str | None = None,
     request_digest: str | None = None,
+    respond: Callable[[JournalEntry], dict[str, Any]] | None = None,
 ) -> JournalEntry:
     """Write one balanced entry after `head` (which the caller has locked), its postings, and
-    the balance projections they move. The caller fills `response` before committing."""
-    if len(legs) < 2 or sum((leg.amount for leg in legs), Decimal(0)) != 0:
+    the balance projections they move. `respond` builds the answer once the projections have
+    moved; it is stored with the entry (for replays) and sealed into its hash with everything
+    else, so that no field of an entry or its postings can change unnoticed."""
+    if len(legs) < 2 or _sum(leg.amount for leg in legs) != 0:
         raise ValueError("a journal entry needs two or more postings that sum to zero")
     entry = JournalEntry(
         organization_id=head.organization_id,
@@ -163,12 +184,14 @@ async def append_entry(
         )
         for leg in legs
     ]
+    for leg in legs:
+        await _project(session, head.organization_id, asset_id, leg, scale, now)
+    if respond is not None:
+        entry.response = respond(entry)
     entry.entry_hash = _entry_hash(head.entry_hash, entry, postings)
     session.add(entry)
     await session.flush()  # the entry first: postings refer to it
     session.add_all(postings)
-    for leg in legs:
-        await _project(session, head.organization_id, asset_id, leg, scale, now)
     head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
     return entry
 
@@ -207,10 +230,9 @@ async def _project(
     else:
         return  # system accounts have no projection: their balance is the sum of postings
     name = _FIELD[leg.bucket]
-    setattr(balance, name, getattr(balance, name) + leg.amount)
-    exponent = Decimal(1).scaleb(-scale)
+    setattr(balance, name, EXACT.add(getattr(balance, name), leg.amount))
     for field in _FIELD.values():
-        setattr(balance, field, getattr(balance, field).quantize(exponent))
+        setattr(balance, field, at_scale(getattr(balance, field), scale))
     balance.updated_at = now
 
 
@@ -219,6 +241,13 @@ async def verify_ledger(db: Database, *, organization_id: uuid.UUID | None = Non
     unbalanced entry, or a balance that is not the sum of its postings."""
     problems: list[str] = []
     async with db.read() as session:
+        if not db.is_sqlite:  # one snapshot for every query below, while writers go on
+            await session.connection(
+                execution_options={
+                    "isolation_level": "REPEATABLE READ",
+                    "postgresql_readonly": True,
+                }
+            )
         query = select(JournalEntry).order_by(JournalEntry.organization_id, JournalEntry.sequence)  # type: ignore[arg-type]
         postings_query = select(Posting).order_by(Posting.id)  # type: ignore[arg-type]
         balances_query = select(Balance)
@@ -240,7 +269,7 @@ async def verify_ledger(db: Database, *, organization_id: uuid.UUID | None = Non
     for posting in postings:
         by_entry[posting.journal_entry_id].append(posting)
         account = (posting.entity_type, posting.entity_id, posting.asset_id, posting.bucket)
-        sums[account] += posting.amount
+        sums[account] = EXACT.add(sums[account], posting.amount)
     previous: dict[uuid.UUID, tuple[int, str]] = {}
     for entry in entries:
         sequence, last_hash = previous.get(entry.organization_id, (0, _GENESIS))
@@ -251,27 +280,29 @@ async def verify_ledger(db: Database, *, organization_id: uuid.UUID | None = Non
             problems.append(f"entry {entry.id}: previous_hash does not match the chain")
         if _entry_hash(entry.previous_hash, entry, legs) != entry.entry_hash:
             problems.append(f"entry {entry.id}: entry_hash does not match its content")
-        if len(legs) < 2 or sum((p.amount for p in legs), Decimal(0)) != 0:
+        if len(legs) < 2 or _sum(p.amount for p in legs) != 0:
             problems.append(f"entry {entry.id}: postings do not balance")
         previous[entry.organization_id] = (entry.sequence, entry.entry_hash)
-    for org, (sequence, last_hash) in previous.items():
+    for org in set(previous) | set(heads):
+        sequence, last_hash = previous.get(org, (0, _GENESIS))
         head = heads.get(org)
         if head is None or (head.sequence, head.entry_hash) != (sequence, last_hash):
-            problems.append(f"organization {org}: the chain head is not the last entry")
+            problems.append(f"organization {org}: the chain head is not its last entry")
+    projected: dict[tuple[Any, ...], Decimal] = {}
     for balance in balances:
         for bucket, name in _FIELD.items():
-            account = (EntityType.PARTICIPANT, balance.participant_id, balance.asset_id, bucket)
-            if getattr(balance, name) != sums.get(account, Decimal(0)):
-                problems.append(
-                    f"participant {balance.participant_id} asset {balance.asset_id}: "
-                    f"{name} is not the sum of its postings"
-                )
+            key = (EntityType.PARTICIPANT, balance.participant_id, balance.asset_id, bucket)
+            projected[key] = getattr(balance, name)
     for wallet in wallets:
         for bucket, name in _FIELD.items():
-            account = (EntityType.PROGRAM, wallet.program_id, wallet.asset_id, bucket)
-            if getattr(wallet, name) != sums.get(account, Decimal(0)):
-                problems.append(
-                    f"program {wallet.program_id} asset {wallet.asset_id}: "
-                    f"{name} is not the sum of its postings"
-                )
+            projected[(EntityType.PROGRAM, wallet.program_id, wallet.asset_id, bucket)] = getattr(
+                wallet, name
+            )
+    for account in set(projected) | {a for a in sums if a[0] is not EntityType.SYSTEM}:
+        if projected.get(account, Decimal(0)) != sums.get(account, Decimal(0)):
+            entity_type, entity_id, asset_id, bucket = account
+            problems.append(
+                f"{entity_type.value.lower()} {entity_id} asset {asset_id}: the "
+                f"{bucket.value} balance is not the sum of its postings"
+            )
     return problems

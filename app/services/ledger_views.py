@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import false, select
 
 from app import crud
 from app.core.db import Database
@@ -16,12 +19,14 @@ from app.models import (
     Bucket,
     IssuancePolicy,
     JournalEntry,
+    Participant,
     Posting,
     ProgramBalance,
 )
-from app.services.cursors import CursorCodec
-from app.services.errors import NotFound, ValidationFailed
+from app.services.cursors import CursorCodec, InvalidCursor
+from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.pages import Page, moment_problem, page_arguments, time_and_id
+from app.services.text_rules import is_storable_text
 
 __all__ = [
     "ActivityFilter",
@@ -91,6 +96,8 @@ class ActivityFilter:
     bucket: Bucket | None = None
     changed_from: datetime | None = None
     changed_to: datetime | None = None
+    #: Only postings made by an event (none are, yet).
+    made_by_event: bool = False
 
 
 Position = tuple[datetime, uuid.UUID]
@@ -131,6 +138,7 @@ async def activity_pages(
             bucket=filter.bucket,
             changed_from=filter.changed_from,
             changed_to=filter.changed_to,
+            made_by_event=filter.made_by_event,
             after=position,
             limit=limit + 1,
         )
@@ -184,10 +192,16 @@ class EntryView:
 class EntryFilter:
     program_id: uuid.UUID | None = None
     participant_id: uuid.UUID | None = None
+    #: The participant's external_id (instead of participant_id).
+    external_id: str | None = None
     asset_id: uuid.UUID | None = None
     action_type: ActionType | None = None
+    #: Entries with a posting in this bucket.
+    bucket: Bucket | None = None
     changed_from: datetime | None = None
     changed_to: datetime | None = None
+    #: Only entries made by an event, a rule, for a reference or a group: none are, yet.
+    made_elsewhere: bool = False
 
 
 _ENTRIES = "journal-entries"
@@ -204,8 +218,10 @@ async def list_journal_entries(
 ) -> Page[EntryView]:
     """The organization's journal entries with their postings, newest first."""
     position, errors = page_arguments(
-        codec, limit=limit, after=after, kind=_ENTRIES, parse=time_and_id
+        codec, limit=limit, after=after, kind=_ENTRIES, parse=_sequence
     )
+    if filter.external_id is not None and not is_storable_text(filter.external_id):
+        errors.append(FieldError(("external_id",), "invalid", "must be text without NUL"))
     for name, moment in (("from", filter.changed_from), ("to", filter.changed_to)):
         if moment is not None and (problem := moment_problem(name, moment)) is not None:
             errors.append(problem)
@@ -221,6 +237,25 @@ async def list_journal_entries(
         conditions.append(table.created_at >= filter.changed_from)
     if filter.changed_to is not None:
         conditions.append(table.created_at < filter.changed_to)
+    if filter.bucket is not None:
+        postings = Posting.__table__.c  # type: ignore[attr-defined]
+        conditions.append(
+            select(postings.id)
+            .where(postings.journal_entry_id == table.id, postings.bucket == filter.bucket)
+            .exists()
+        )
+    if filter.external_id is not None:
+        conditions.append(
+            table.participant_id
+            == select(Participant.id)  # type: ignore[call-overload]
+            .where(
+                Participant.organization_id == organization_id,
+                Participant.external_id == filter.external_id,
+            )
+            .scalar_subquery()
+        )
+    if filter.made_elsewhere:
+        conditions.append(false())
     async with db.read() as session:
         rows = await crud.list_journal_entries(
             session,
@@ -235,11 +270,15 @@ async def list_journal_entries(
         )
     return Page(
         items=[EntryView(entry=row, postings=postings.get(row.id, [])) for row in shown],
-        cursors=[
-            codec.encode(_ENTRIES, [format_timestamp(row.created_at), str(row.id)]) for row in shown
-        ],
+        cursors=[codec.encode(_ENTRIES, [row.sequence]) for row in shown],
         has_more=len(rows) > limit,
     )
+
+
+def _sequence(key: list[Any]) -> tuple[int]:
+    if len(key) != 1 or not isinstance(key[0], int) or isinstance(key[0], bool):
+        raise InvalidCursor("is not a cursor this API issued")
+    return (key[0],)
 
 
 async def get_journal_entry(

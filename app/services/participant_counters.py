@@ -30,6 +30,7 @@ from app import crud
 from app.core.db import Database
 from app.core.formats import format_decimal
 from app.models import Counter, StateOperation, StateType
+from app.services.amounts import EXACT
 from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.participant_input import parse_input
 from app.services.participant_writes import Actor, locked_participant, record
@@ -81,7 +82,7 @@ _VALUE = re.compile(_VALUE_PATTERN)
 def _counter_value(value: object) -> Decimal:
     if not isinstance(value, str) or not _VALUE.fullmatch(value):
         raise PydanticCustomError("invalid", 'must be a decimal string such as "42" or "-1.5"')
-    return Decimal(value) + 0  # "-0" and "0" are one value (PostgreSQL keeps no sign on zero)
+    return EXACT.plus(Decimal(value))  # "-0" is "0" (PostgreSQL keeps no sign on zero)
 
 
 class CounterSet(BaseModel):

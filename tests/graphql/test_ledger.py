@@ -180,7 +180,7 @@ async def test_journal_entries(client: httpx.AsyncClient, headers: Headers, book
     ]
     assert [e["node"]["sequence"] for e in rest["edges"]] == [1]
     postings = first["edges"][0]["node"]["postings"]
-    assert sorted(p["amount"] for p in postings) == ["-3", "3"]
+    assert sorted(p["amount"] for p in postings) == ["-3.00", "3.00"]
     bad = await graphql(client, ENTRIES, {"first": 0}, headers=headers)
     assert bad["errors"][0]["extensions"]["argument"] == ["first"]
 
@@ -216,7 +216,7 @@ async def test_activity_is_batched(
         for edge in edges:
             activity = edge["node"]["activity"]
             assert activity["edges"] == [
-                {"node": {"actionType": "CREDIT", "amount": "2", "bucket": "AVAILABLE"}}
+                {"node": {"actionType": "CREDIT", "amount": "2.00", "bucket": "AVAILABLE"}}
             ]
             assert activity["pageInfo"]["hasNextPage"] is True
         counts.append(log.count)

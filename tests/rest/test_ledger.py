@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from app.core.db import Database
-from app.models import Posting
+from app.models import Balance, JournalEntry, Posting
 from app.services.auth import IssuedKey, issue_key
 from app.services.ledger import verify_ledger
 from tests.rest.test_assets import new_asset, new_program
@@ -105,8 +105,8 @@ async def test_credit_and_debit(client: httpx.AsyncClient, headers: Headers, boo
         await client.get(f"/v1/participants/{books.participant}/activity/history", headers=headers)
     ).json()
     assert [(i["action_type"], i["amount"], i["bucket"]) for i in history["data"]] == [
-        ("CREDIT", "5", "HELD"),
-        ("DEBIT", "-0.5", "AVAILABLE"),
+        ("CREDIT", "5.00", "HELD"),
+        ("DEBIT", "-0.50", "AVAILABLE"),
         ("CREDIT", "100.50", "AVAILABLE"),
     ]
 
@@ -133,7 +133,7 @@ async def test_hold_release_forfeit(
     await operate(client, headers, books, "adjust", type="CREDIT", amount="100")
     held = await operate(client, headers, books, "hold", amount="30")
     assert held.json()["balance"] == {"available": "70.00", "deferred": "0.00", "held": "30.00"}
-    assert (held.json()["operation"], held.json()["amount_processed"]) == ("HOLD", "30")
+    assert (held.json()["operation"], held.json()["amount_processed"]) == ("HOLD", "30.00")
     too_much = await operate(client, headers, books, "release", amount="31")
     assert too_much.status_code == 422
     released = await operate(client, headers, books, "release")  # the whole bucket
@@ -151,10 +151,12 @@ async def test_hold_release_forfeit(
     forfeited = await operate(client, headers, books, "forfeit", bucket="AVAILABLE")
     assert forfeited.json()["amount_processed"] == "100.00"
     assert forfeited.json()["balance"]["available"] == "0.00"
-    for operation in ("adjust", "hold", "release"):
+    for operation in ("adjust", "hold"):
         body = {"type": "CREDIT", "amount": "1"} if operation == "adjust" else {"amount": "1"}
         refused = await operate(client, headers, books, operation, **body)
         assert refused.status_code == 409, operation
+    nothing_held = await operate(client, headers, books, "release")  # allowed, but empty
+    assert nothing_held.status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -400,3 +402,79 @@ async def test_the_check_finds_tampering(
             .where(Posting.journal_entry_id == entry_id, Posting.amount > 0)  # type: ignore[arg-type]
             .values(amount=Decimal("10"))
         )
+    assert await verify_ledger(db, organization_id=org.organization_id) == []
+    async with db.transaction() as session:  # who made it, and the stored answer, are sealed too
+        entry = await session.get(JournalEntry, entry_id)
+        assert entry is not None
+        original = (entry.created_by_api_key_id, entry.response)
+        entry.created_by_api_key_id, entry.response = None, {}
+    problems = await verify_ledger(db, organization_id=org.organization_id)
+    assert any("entry_hash" in p for p in problems)
+    async with db.transaction() as session:
+        entry = await session.get(JournalEntry, entry_id)
+        assert entry is not None
+        entry.created_by_api_key_id, entry.response = original
+        balance = await session.get(
+            Balance, (uuid.UUID(books.participant), uuid.UUID(books.points))
+        )
+        await session.delete(balance)
+    problems = await verify_ledger(db, organization_id=org.organization_id)
+    assert any("not the sum of its postings" in p for p in problems)
+    async with db.transaction() as session:
+        assert balance is not None
+        session.add(Balance(**balance.model_dump()))
+
+
+async def test_large_amounts_stay_exact(client: httpx.AsyncClient, headers: Headers) -> None:
+    program = await new_program(client, headers)
+    fine = await new_asset(client, headers, program, scale=18)
+    whole = await new_asset(client, headers, program, scale=0)
+    participant = (await new_participant(client, headers, program_id=program))["id"]
+    url = f"/v1/participants/{participant}/balances/adjust"
+    base = {"program_id": program, "type": "CREDIT", "description": "big"}
+    big = "999999999999999999999999999999.999999999999999999"
+    for _ in range(2):
+        answer = await client.post(
+            url, json={**base, "asset_id": fine["id"], "amount": big}, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+    assert (
+        answer.json()["balance"]["available"]
+        == "1999999999999999999999999999999.999999999999999998"
+    )
+    after = await client.post(
+        url, json={**base, "asset_id": fine["id"], "amount": "1"}, headers=headers
+    )
+    assert after.status_code == 200
+    rounded_away = await client.post(
+        url,
+        json={**base, "asset_id": whole["id"], "amount": "1234567890123456789012345678.91"},
+        headers=headers,
+    )
+    assert rounded_away.json()["code"] == "invalid_scale"
+
+
+async def test_scrip_filters_are_accepted(
+    client: httpx.AsyncClient, headers: Headers, books: Books
+) -> None:
+    await operate(client, headers, books, "adjust", type="CREDIT", amount="5")
+    await operate(client, headers, books, "hold", amount="1")
+    external_id = (
+        await client.get(f"/v1/participants/{books.participant}", headers=headers)
+    ).json()["external_id"]
+    by_external = await client.get(
+        "/v1/journal-entries", params={"external_id": external_id}, headers=headers
+    )
+    assert len(by_external.json()["data"]) == 2
+    held = await client.get("/v1/journal-entries", params={"bucket": "HELD"}, headers=headers)
+    assert [e["action_type"] for e in held.json()["data"]] == ["HOLD"]
+    for params in ({"event_id": str(uuid.uuid4())}, {"reference_id": "r"}):
+        assert (await client.get("/v1/journal-entries", params=params, headers=headers)).json()[
+            "data"
+        ] == []
+    events = await client.get(
+        f"/v1/participants/{books.participant}/activity/history",
+        params={"event_from": "2020-01-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert events.json()["data"] == []
