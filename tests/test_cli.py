@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.core.config import Settings
+from app.main import create_app
 from tests.helpers import discard_database, fresh_database_url
 from tests.servers import free_port, printed_line, run_cli, start_serve, stop, wait_until_healthy
 
@@ -76,3 +79,45 @@ def test_serve_prints_a_key_and_serves(tmp_path: Path) -> None:
     finally:
         # It must not hang on aiosqlite's threads.
         assert stop(server) in (0, -15)
+
+
+async def test_check_ledger(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"
+    key = (await asyncio.to_thread(run_cli, "create-key", "--org", "acme", database_url=url)).stdout
+    app = create_app(Settings(database_url=url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        headers = {"X-API-Key": key.strip()}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=headers
+        ) as c:
+            program = (await c.post("/v1/programs", json={"name": "P"})).json()["id"]
+            asset = (
+                await c.post(
+                    "/v1/assets",
+                    json={
+                        "program_id": program,
+                        "name": "Points",
+                        "symbol": "PTS",
+                        "inventory_mode": "SIMPLE",
+                        "issuance_policy": "UNLIMITED",
+                        "scale": 0,
+                    },
+                )
+            ).json()["id"]
+            person = (await c.post("/v1/participants", json={"external_id": "a"})).json()["id"]
+            credit = {"program_id": program, "asset_id": asset, "type": "CREDIT", "amount": "7"}
+            adjusted = await c.post(
+                f"/v1/participants/{person}/balances/adjust",
+                json={**credit, "description": "hi"},
+            )
+            assert adjusted.status_code == 200, adjusted.text
+    checked = await asyncio.to_thread(run_cli, "check-ledger", database_url=url)
+    assert checked.stdout.strip() == "ledger: ok"
+    path = tmp_path / "ledger.db"
+    with sqlite3.connect(path) as tampered:  # behind the app's back
+        tampered.execute("UPDATE balances SET available = '8'")
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        await asyncio.to_thread(run_cli, "check-ledger", database_url=url)
+    assert failed.value.returncode == 1
+    assert "not the sum of its postings" in failed.value.stderr
