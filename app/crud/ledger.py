@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import false, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,6 +82,23 @@ async def participant_for_ledger(
     )
 
 
+B = TypeVar("B", Balance, ProgramBalance)
+
+
+async def _balance_row(
+    session: AsyncSession, model: type[B], key: tuple[uuid.UUID, uuid.UUID], **row: Any
+) -> B:
+    """The balance row under `key`, created at zero (written at the asset's scale: "0.00")
+    when missing, and flushed so that the next lookup by key finds it."""
+    balance = await session.get(model, key)
+    if balance is None:
+        zero = Decimal(0).quantize(Decimal(1).scaleb(-row.pop("scale")))
+        balance = model(**row, available=zero, deferred=zero, held=zero)
+        session.add(balance)
+        await session.flush()
+    return balance
+
+
 async def participant_balance(
     session: AsyncSession,
     *,
@@ -91,23 +108,17 @@ async def participant_balance(
     scale: int,
     now: datetime,
 ) -> Balance:
-    """The participant's balance row of the asset, created at zero (written at the asset's
-    scale: "0.00") when missing."""
-    balance = await session.get(Balance, (participant_id, asset_id))
-    if balance is None:
-        zero = Decimal(0).quantize(Decimal(1).scaleb(-scale))
-        balance = Balance(
-            participant_id=participant_id,
-            asset_id=asset_id,
-            organization_id=organization_id,
-            available=zero,
-            deferred=zero,
-            held=zero,
-            updated_at=now,
-        )
-        session.add(balance)
-        await session.flush()  # so that the next lookup by key finds it
-    return balance
+    """The participant's balance row of the asset (created at zero when missing)."""
+    return await _balance_row(
+        session,
+        Balance,
+        (participant_id, asset_id),
+        participant_id=participant_id,
+        asset_id=asset_id,
+        organization_id=organization_id,
+        scale=scale,
+        updated_at=now,
+    )
 
 
 async def program_balance(
@@ -119,22 +130,17 @@ async def program_balance(
     scale: int,
     now: datetime,
 ) -> ProgramBalance:
-    """The program's wallet row of the asset, created at zero when missing."""
-    balance = await session.get(ProgramBalance, (program_id, asset_id))
-    if balance is None:
-        zero = Decimal(0).quantize(Decimal(1).scaleb(-scale))
-        balance = ProgramBalance(
-            program_id=program_id,
-            asset_id=asset_id,
-            organization_id=organization_id,
-            available=zero,
-            deferred=zero,
-            held=zero,
-            updated_at=now,
-        )
-        session.add(balance)
-        await session.flush()  # so that the next lookup by key finds it
-    return balance
+    """The program's wallet row of the asset (created at zero when missing)."""
+    return await _balance_row(
+        session,
+        ProgramBalance,
+        (program_id, asset_id),
+        program_id=program_id,
+        asset_id=asset_id,
+        organization_id=organization_id,
+        scale=scale,
+        updated_at=now,
+    )
 
 
 async def postings_by_entry(

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from app import crud
 from app.core.db import Database
-from app.crud import HeldTier, HistoryFilter
+from app.crud import HeldTier
 from app.models import (
     Asset,
     Balance,
@@ -31,7 +31,6 @@ from app.models import (
 )
 from app.services import ledger_views, programs, state_history
 from app.services.cursors import CursorCodec
-from app.services.ledger_views import ActivityFilter
 from app.services.pages import Page
 from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
@@ -76,29 +75,25 @@ def _grouped(
     return DataLoader(load_fn=load, max_batch_size=500)
 
 
-#: A page of a program's participants: (program, page size, position after).
-EnrolledKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None]
+#: One page of a parent's children: (parent id, page size, position after, filter).
+PageKey = tuple[uuid.UUID, int, Any, Any]
+P = TypeVar("P")
 
 
-def _enrolled(
-    db: Database, codec: CursorCodec, organization_id: uuid.UUID
-) -> DataLoader[EnrolledKey, ParticipantPage]:
-    async def load(keys: list[EnrolledKey]) -> Sequence[ParticipantPage]:
-        # Programs asked for with the same page arguments share one statement.
-        by_arguments: dict[tuple[int, Any], list[uuid.UUID]] = {}
-        for program_id, limit, position in keys:
-            by_arguments.setdefault((limit, position), []).append(program_id)
-        pages: dict[EnrolledKey, ParticipantPage] = {}
-        for (limit, position), program_ids in by_arguments.items():
-            found = await programs.enrolled_pages(
-                db,
-                codec,
-                organization_id=organization_id,
-                program_ids=program_ids,
-                limit=limit,
-                position=position,
-            )
-            pages.update(((pid, limit, position), page) for pid, page in found.items())
+def _pages(
+    fetch: Callable[[list[uuid.UUID], int, Any, Any], Awaitable[dict[uuid.UUID, P]]],
+) -> DataLoader[PageKey, P]:
+    """A loader of pages per parent (a program's participants, a participant's history or
+    activity): the parents asked for with the same page arguments share one statement."""
+
+    async def load(keys: list[PageKey]) -> Sequence[P]:
+        by_arguments: dict[tuple[int, Any, Any], list[uuid.UUID]] = {}
+        for parent_id, limit, position, given in keys:
+            by_arguments.setdefault((limit, position, given), []).append(parent_id)
+        pages: dict[PageKey, P] = {}
+        for (limit, position, given), parent_ids in by_arguments.items():
+            found = await fetch(parent_ids, limit, position, given)
+            pages.update(((pid, limit, position, given), page) for pid, page in found.items())
         return [pages[key] for key in keys]
 
     # SQLite allows at most 500 arms in one UNION ALL.
@@ -133,62 +128,6 @@ def _counters_as_of(now: datetime) -> Callable[..., Awaitable[dict[uuid.UUID, li
     return query
 
 
-#: A page of a participant's state history: (participant, page size, position, filter).
-HistoryKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None, HistoryFilter]
-
-
-def _history(
-    db: Database, codec: CursorCodec, organization_id: uuid.UUID
-) -> DataLoader[HistoryKey, Page[StateChange]]:
-    async def load(keys: list[HistoryKey]) -> Sequence[Page[StateChange]]:
-        by_arguments: dict[tuple[int, Any, HistoryFilter], list[uuid.UUID]] = {}
-        for participant_id, limit, position, given in keys:
-            by_arguments.setdefault((limit, position, given), []).append(participant_id)
-        pages: dict[HistoryKey, Page[StateChange]] = {}
-        for (limit, position, given), participant_ids in by_arguments.items():
-            found = await state_history.history_pages(
-                db,
-                codec,
-                organization_id=organization_id,
-                participant_ids=participant_ids,
-                filter=given,
-                limit=limit,
-                position=position,
-            )
-            pages.update(((pid, limit, position, given), page) for pid, page in found.items())
-        return [pages[key] for key in keys]
-
-    return DataLoader(load_fn=load, max_batch_size=250)
-
-
-#: A page of a participant's ledger activity: (participant, page size, position, filter).
-ActivityKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None, ActivityFilter]
-
-
-def _activity(
-    db: Database, codec: CursorCodec, organization_id: uuid.UUID
-) -> DataLoader[ActivityKey, Page[tuple[Posting, JournalEntry]]]:
-    async def load(keys: list[ActivityKey]) -> Sequence[Page[tuple[Posting, JournalEntry]]]:
-        by_arguments: dict[tuple[int, Any, ActivityFilter], list[uuid.UUID]] = {}
-        for participant_id, limit, position, given in keys:
-            by_arguments.setdefault((limit, position, given), []).append(participant_id)
-        pages: dict[ActivityKey, Page[tuple[Posting, JournalEntry]]] = {}
-        for (limit, position, given), participant_ids in by_arguments.items():
-            found = await ledger_views.activity_pages(
-                db,
-                codec,
-                organization_id=organization_id,
-                participant_ids=participant_ids,
-                filter=given,
-                limit=limit,
-                position=position,
-            )
-            pages.update(((pid, limit, position, given), page) for pid, page in found.items())
-        return [pages[key] for key in keys]
-
-    return DataLoader(load_fn=load, max_batch_size=250)
-
-
 @dataclass(frozen=True, slots=True)
 class Loaders:
     participant_by_id: DataLoader[uuid.UUID, Participant | None]
@@ -203,9 +142,9 @@ class Loaders:
     program_assets: DataLoader[uuid.UUID, list[Asset]]
     program_tiers: DataLoader[uuid.UUID, list[Tier]]
     tier_levels: DataLoader[uuid.UUID, list[TierLevel]]
-    program_participants: DataLoader[EnrolledKey, ParticipantPage]
-    state_history: DataLoader[HistoryKey, Page[StateChange]]
-    activity: DataLoader[ActivityKey, Page[tuple[Posting, JournalEntry]]]
+    program_participants: DataLoader[PageKey, ParticipantPage]
+    state_history: DataLoader[PageKey, Page[StateChange]]
+    activity: DataLoader[PageKey, Page[tuple[Posting, JournalEntry]]]
 
     @classmethod
     def create(
@@ -226,9 +165,38 @@ class Loaders:
             program_assets=_grouped(db, organization_id, crud.assets_by_program, "program_ids"),
             program_tiers=_grouped(db, organization_id, crud.tiers_by_program, "program_ids"),
             tier_levels=_grouped(db, organization_id, crud.levels_by_tier, "tier_ids"),
-            program_participants=_enrolled(db, codec, organization_id),
-            state_history=_history(db, codec, organization_id),
-            activity=_activity(db, codec, organization_id),
+            program_participants=_pages(
+                lambda ids, limit, position, _: programs.enrolled_pages(
+                    db,
+                    codec,
+                    organization_id=organization_id,
+                    program_ids=ids,
+                    limit=limit,
+                    position=position,
+                )
+            ),
+            state_history=_pages(
+                lambda ids, limit, position, given: state_history.history_pages(
+                    db,
+                    codec,
+                    organization_id=organization_id,
+                    participant_ids=ids,
+                    filter=given,
+                    limit=limit,
+                    position=position,
+                )
+            ),
+            activity=_pages(
+                lambda ids, limit, position, given: ledger_views.activity_pages(
+                    db,
+                    codec,
+                    organization_id=organization_id,
+                    participant_ids=ids,
+                    filter=given,
+                    limit=limit,
+                    position=position,
+                )
+            ),
         )
 
     def forget(self, participant_id: uuid.UUID) -> None:

@@ -211,7 +211,9 @@ class Program:
             )
         except ValidationFailed as exc:
             raise argument_error(exc) from None
-        page = await info.context.loaders.program_participants.load((self.id, first, position))
+        page = await info.context.loaders.program_participants.load(
+            (self.id, first, position, None)
+        )
         return connection_of(page)
 
     @classmethod

@@ -25,7 +25,13 @@ from app.models import (
 )
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, NotFound, ValidationFailed
-from app.services.pages import Page, moment_problem, page_arguments, time_and_id
+from app.services.pages import (
+    Page,
+    moment_problem,
+    page_arguments,
+    pages_by_parent,
+    time_and_id,
+)
 from app.services.text_rules import is_storable_text
 
 __all__ = [
@@ -142,19 +148,14 @@ async def activity_pages(
             after=position,
             limit=limit + 1,
         )
-    pages = {}
-    for participant_id in participant_ids:
-        rows = found.get(participant_id, [])
-        shown = rows[:limit]
-        pages[participant_id] = Page(
-            items=shown,
-            cursors=[
-                codec.encode(_ACTIVITY, [format_timestamp(p.created_at), str(p.id)])
-                for p, _ in shown
-            ],
-            has_more=len(rows) > limit,
-        )
-    return pages
+    return pages_by_parent(
+        found,
+        participant_ids,
+        limit=limit,
+        cursor=lambda row: codec.encode(
+            _ACTIVITY, [format_timestamp(row[0].created_at), str(row[0].id)]
+        ),
+    )
 
 
 async def participant_activity(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -19,6 +19,7 @@ __all__ = [
     "SortDirection",
     "moment_problem",
     "page_arguments",
+    "pages_by_parent",
     "time_and_id",
 ]
 
@@ -87,3 +88,22 @@ def moment_problem(name: str, moment: datetime) -> FieldError | None:
     except OverflowError:
         return FieldError((name,), "invalid", "is out of range")
     return None
+
+
+def pages_by_parent(
+    found: Mapping[uuid.UUID, list[T]],
+    parent_ids: Sequence[uuid.UUID],
+    *,
+    limit: int,
+    cursor: Callable[[T], str],
+) -> dict[uuid.UUID, Page[T]]:
+    """Each parent's page from rows fetched `limit + 1` per parent (the extra one says that
+    more follow)."""
+    pages = {}
+    for parent_id in parent_ids:
+        rows = found.get(parent_id, [])
+        shown = rows[:limit]
+        pages[parent_id] = Page(
+            items=shown, cursors=[cursor(row) for row in shown], has_more=len(rows) > limit
+        )
+    return pages

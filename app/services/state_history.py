@@ -14,7 +14,13 @@ from app.crud import HistoryFilter
 from app.models import StateChange
 from app.services.cursors import CursorCodec
 from app.services.errors import FieldError, NotFound, ValidationFailed
-from app.services.pages import Page, moment_problem, page_arguments, time_and_id
+from app.services.pages import (
+    Page,
+    moment_problem,
+    page_arguments,
+    pages_by_parent,
+    time_and_id,
+)
 from app.services.text_rules import is_storable_text
 
 __all__ = [
@@ -74,19 +80,12 @@ async def history_pages(
             after=position,
             limit=limit + 1,
         )
-    pages = {}
-    for participant_id in participant_ids:
-        rows = found.get(participant_id, [])
-        shown = rows[:limit]
-        pages[participant_id] = Page(
-            items=shown,
-            cursors=[
-                codec.encode(_KIND, [format_timestamp(row.changed_at), str(row.id)])
-                for row in shown
-            ],
-            has_more=len(rows) > limit,
-        )
-    return pages
+    return pages_by_parent(
+        found,
+        participant_ids,
+        limit=limit,
+        cursor=lambda row: codec.encode(_KIND, [format_timestamp(row.changed_at), str(row.id)]),
+    )
 
 
 async def list_history(
