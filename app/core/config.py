@@ -44,6 +44,9 @@ class Settings:
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
+    #: Refused while running: a request whose connections ask for more nodes in all than this
+    #: (`programs(first: 200) { participants(first: 200) }` asks for 200 + 200 * 200).
+    graphql_max_nodes: int = 25_000
     #: Seconds a process trusts a key it has checked: a key revoked elsewhere (CLI, another
     #: worker) stops working within this; 0 looks every key up on every request.
     auth_cache_seconds: float = 5.0
@@ -83,6 +86,7 @@ class Settings:
             graphql_max_depth=int(env.get("GRAPHQL_MAX_DEPTH") or defaults.graphql_max_depth),
             graphql_max_aliases=int(env.get("GRAPHQL_MAX_ALIASES") or defaults.graphql_max_aliases),
             graphql_max_tokens=int(env.get("GRAPHQL_MAX_TOKENS") or defaults.graphql_max_tokens),
+            graphql_max_nodes=int(env.get("GRAPHQL_MAX_NODES") or defaults.graphql_max_nodes),
             cursor_secret=env.get("CURSOR_SECRET") or None,
             rate_limit_per_second=float(
                 env.get("RATE_LIMIT_PER_SECOND") or defaults.rate_limit_per_second

@@ -80,6 +80,7 @@ async def resolve_activity(
         )
     except ValidationFailed as exc:
         raise argument_error(exc) from None
+    info.context.nodes.spend(first)
     page = await info.context.loaders.activity.load((participant_id, first, position, wanted))
     return ActivityConnection(
         edges=[

@@ -106,6 +106,7 @@ async def resolve_assets(
     filter: AssetFilter | None = None,
 ) -> AssetConnection:
     given = filter or AssetFilter()
+    info.context.nodes.spend(first)
     try:
         page = await service.list_assets(
             info.context.db,

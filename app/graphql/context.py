@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from app.core.db import Database
 from app.graphql.loaders import Loaders
+from app.graphql.pagination import NodeBudget
 from app.services.auth import Principal
 from app.services.cursors import CursorCodec
 
@@ -27,6 +28,8 @@ class Context:
     cursor_codec: CursorCodec
     #: The request's time (the app's clock): what writes are stamped with and reads see.
     now: datetime
+    #: Connection nodes this request may still ask for (see `NodeBudget`).
+    nodes: NodeBudget
 
 
 Info = StrawberryInfo[Context, None]

@@ -319,6 +319,7 @@ async def resolve_journal_entries(
     filter: JournalEntryFilter | None = None,
 ) -> LedgerEntryConnection:
     given = filter or JournalEntryFilter()
+    info.context.nodes.spend(first)
     try:
         page = await ledger_views.list_journal_entries(
             info.context.db,

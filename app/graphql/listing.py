@@ -71,6 +71,7 @@ async def resolve_participants(
 ) -> ParticipantConnection:
     given = filter or ParticipantFilter()
     order = order_by or ParticipantOrder()
+    info.context.nodes.spend(first)
     try:
         page = await listing.list_participants(
             info.context.db,

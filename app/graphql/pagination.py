@@ -7,8 +7,9 @@ from graphql import GraphQLError
 from strawberry.utils.str_converters import to_camel_case
 
 from app.services.errors import ValidationFailed
+from app.services.pages import MAX_PAGE_SIZE
 
-__all__ = ["PageInfo", "argument_error"]
+__all__ = ["NodeBudget", "PageInfo", "argument_error"]
 
 
 @strawberry.type
@@ -30,3 +31,26 @@ def argument_error(exc: ValidationFailed) -> GraphQLError:
         f"{'.'.join(path)} {problem.message}",
         extensions={"code": "BAD_USER_INPUT", "argument": path, "reason": problem.reason},
     )
+
+
+class NodeBudget:
+    """How many connection nodes one request may still ask for. Every connection field spends
+    its `first` before it loads anything, so nested connections (the programs of a page, each
+    with a page of participants, each with a page of history) cannot multiply into millions of
+    nodes: past the budget they answer `QUERY_TOO_COSTLY` instead of loading."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, first: int | None) -> None:
+        """Reserve `first` nodes (a `first` out of range is left to the listing to refuse)."""
+        if first is None or not 1 <= first <= MAX_PAGE_SIZE:
+            return
+        if first > self.left:
+            raise GraphQLError(
+                f"This query asks for more than {self.limit} connection nodes in all; ask for "
+                "smaller pages (first) or fewer nested connections.",
+                extensions={"code": "QUERY_TOO_COSTLY", "maxNodes": self.limit},
+            )
+        self.left -= first

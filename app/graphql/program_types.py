@@ -211,6 +211,7 @@ class Program:
             )
         except ValidationFailed as exc:
             raise argument_error(exc) from None
+        info.context.nodes.spend(first)
         page = await info.context.loaders.program_participants.load(
             (self.id, first, position, None)
         )

@@ -94,6 +94,7 @@ async def resolve_programs(
     order_by: ProgramOrder | None = None,
 ) -> ProgramConnection:
     given, order = filter or ProgramFilter(), order_by or ProgramOrder()
+    info.context.nodes.spend(first)
     try:
         page = await service.list_programs(
             info.context.db,

@@ -105,6 +105,7 @@ async def resolve_state_history(
         )
     except ValidationFailed as exc:
         raise argument_error(exc) from None
+    info.context.nodes.spend(first)
     page = await info.context.loaders.state_history.load((participant_id, first, position, wanted))
     return StateChangeConnection(
         edges=[

@@ -23,6 +23,7 @@ from app.core.request_body import BadBody, read_limited
 from app.core.responses import error_response
 from app.graphql.context import Context
 from app.graphql.loaders import Loaders
+from app.graphql.pagination import NodeBudget
 from app.graphql.schema import Schema
 
 __all__ = ["GraphQLApp"]
@@ -83,6 +84,7 @@ class GraphQLApp(GraphQL[Context, None]):
             loaders=Loaders.create(db, principal.organization_id, codec, moment),
             cursor_codec=codec,
             now=moment,
+            nodes=NodeBudget(request.app.state.settings.graphql_max_nodes),
         )
 
     def decode_json(self, data: str | bytes) -> object:

@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.graphql.limits import CACHEABLE_TEXT, DocumentRules, Limits
 from app.main import create_app
 from app.services.auth import issue_key
+from tests.helpers import graphql
 
 
 @pytest.fixture
@@ -186,3 +187,23 @@ def test_only_short_documents_are_cached() -> None:
     for i in range(10):
         rules.parse(f"{{ a{i}: __typename }}")
     assert len(rules._documents) == 4  # bounded
+
+
+async def test_nested_connections_cannot_multiply_without_bound(
+    client: httpx.AsyncClient, headers: dict[str, str], app: Starlette
+) -> None:
+    for name in ("a", "b", "c"):
+        await client.post("/v1/programs", json={"name": name}, headers=headers)
+    query = """query($first: Int!, $inner: Int!) { programs(first: $first) { edges { node {
+      participants(first: $inner) { edges { node { id } } } } } } }"""
+    settings = app.state.settings
+    original = settings.graphql_max_nodes
+    object.__setattr__(settings, "graphql_max_nodes", 250)
+    try:
+        fits = await graphql(client, query, {"first": 3, "inner": 80}, headers=headers)
+        assert "errors" not in fits, fits  # 3 + 3 * 80 = 243
+        too_many = await graphql(client, query, {"first": 3, "inner": 100}, headers=headers)
+    finally:
+        object.__setattr__(settings, "graphql_max_nodes", original)
+    codes = {e["extensions"]["code"] for e in too_many["errors"]}
+    assert codes == {"QUERY_TOO_COSTLY"}
