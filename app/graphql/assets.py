@@ -123,7 +123,7 @@ async def resolve_assets(
     return AssetConnection(
         edges=[
             AssetEdge(cursor=cursor, node=_prime(info, view))
-            for view, cursor in zip(page.assets, page.cursors, strict=True)
+            for view, cursor in zip(page.items, page.cursors, strict=True)
         ],
         page_info=PageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
     )

@@ -113,7 +113,7 @@ async def resolve_programs(
     return ProgramConnection(
         edges=[
             ProgramEdge(cursor=cursor, node=Program.from_model(row))
-            for row, cursor in zip(page.programs, page.cursors, strict=True)
+            for row, cursor in zip(page.items, page.cursors, strict=True)
         ],
         page_info=PageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
     )

@@ -80,7 +80,7 @@ def asset_body(view: AssetView) -> AssetBody:
 
 def _asset_list(page: AssetPage) -> AssetList:
     return {
-        "data": [asset_body(view) for view in page.assets],
+        "data": [asset_body(view) for view in page.items],
         "pagination": {
             "has_more": page.has_more,
             "next_cursor": page.end_cursor if page.has_more else None,

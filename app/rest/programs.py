@@ -107,7 +107,7 @@ async def list_programs(request: Request) -> Response:
         after=params.cursor,
     )
     body: ProgramList = {
-        "data": [program_body(program) for program in page.programs],
+        "data": [program_body(program) for program in page.items],
         "pagination": {
             "has_more": page.has_more,
             "next_cursor": page.end_cursor if page.has_more else None,

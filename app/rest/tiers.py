@@ -140,7 +140,7 @@ async def list_tiers(request: Request) -> Response:
         after=params.cursor,
     )
     body: TierList = {
-        "data": [tier_body(view) for view in page.tiers],
+        "data": [tier_body(view) for view in page.items],
         "pagination": {
             "has_more": page.has_more,
             "next_cursor": page.end_cursor if page.has_more else None,

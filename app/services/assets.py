@@ -28,7 +28,7 @@ from app.models import Asset, AssetStatus, InventoryMode, IssuancePolicy, Progra
 from app.services.amounts import PositiveAmount, decimal_places
 from app.services.cursors import CursorCodec
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, page_arguments, time_and_id
+from app.services.pages import DEFAULT_PAGE_SIZE, Page, page_arguments, time_and_id
 from app.services.participant_input import Documented, parse_input
 from app.services.programs import Name
 from app.services.text_rules import is_storable_text
@@ -259,16 +259,8 @@ class AssetLink(BaseModel):
     asset_id: uuid.UUID
 
 
-@dataclass(frozen=True, slots=True)
-class AssetPage:
-    assets: list[AssetView]
-    #: One cursor per asset: the page after that asset.
-    cursors: list[str]
-    has_more: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+#: One keyset page of assets.
+AssetPage = Page[AssetView]
 
 
 _KIND = "assets:created_at:desc"
@@ -315,8 +307,8 @@ async def list_assets(
         links = await crud.program_ids_by_asset(
             session, organization_id=organization_id, asset_ids=[row.id for row in page]
         )
-    return AssetPage(
-        assets=[AssetView(asset=row, program_ids=links.get(row.id, [])) for row in page],
+    return Page(
+        items=[AssetView(asset=row, program_ids=links.get(row.id, [])) for row in page],
         cursors=[
             codec.encode(_KIND, [format_timestamp(row.created_at), str(row.id)]) for row in page
         ],

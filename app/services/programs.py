@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from app.core.formats import format_timestamp
 from app.models import OnUnknownParticipant, Program, ProgramStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, NotFound, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, SortDirection, page_arguments, time_and_id
+from app.services.pages import DEFAULT_PAGE_SIZE, Page, SortDirection, page_arguments, time_and_id
 from app.services.participant_input import NO_NUL, Documented, parse_input
 from app.services.participant_listing import ParticipantPage
 from app.services.text_rules import is_storable_text, not_blank, storable
@@ -125,16 +124,8 @@ class ProgramSort(enum.StrEnum):
 _SORT_KEYS = {ProgramSort.CREATED_AT: ("created_at", "id"), ProgramSort.NAME: ("name", "id")}
 
 
-@dataclass(frozen=True, slots=True)
-class ProgramPage:
-    programs: list[Program]
-    #: One cursor per program: the page after that program.
-    cursors: list[str]
-    has_more: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+#: One keyset page of programs.
+ProgramPage = Page[Program]
 
 
 async def list_programs(
@@ -172,8 +163,8 @@ async def list_programs(
             limit=limit + 1,
         )
     page = rows[:limit]
-    return ProgramPage(
-        programs=page,
+    return Page(
+        items=page,
         cursors=[codec.encode(kind, _key_of(row, sort)) for row in page],
         has_more=len(rows) > limit,
     )

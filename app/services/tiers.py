@@ -28,7 +28,7 @@ from app.core.db import Database
 from app.models import ProgramStatus, Tier, TierLevel, TierStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, page_arguments
+from app.services.pages import DEFAULT_PAGE_SIZE, Page, page_arguments
 from app.services.participant_input import NO_NUL, Documented, parse_input
 from app.services.text_rules import storable
 
@@ -316,15 +316,8 @@ async def archive_tier(
     return TierView(tier=tier, levels=levels)
 
 
-@dataclass(frozen=True, slots=True)
-class TierPage:
-    tiers: list[TierView]
-    cursors: list[str]
-    has_more: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+#: One keyset page of tiers.
+TierPage = Page[TierView]
 
 
 _KIND = "tiers:key:asc"
@@ -360,8 +353,8 @@ async def list_tiers(
         levels = await crud.levels_by_tier(
             session, organization_id=organization_id, tier_ids=[row.id for row in page]
         )
-    return TierPage(
-        tiers=[TierView(tier=row, levels=levels.get(row.id, [])) for row in page],
+    return Page(
+        items=[TierView(tier=row, levels=levels.get(row.id, [])) for row in page],
         cursors=[codec.encode(_KIND, [row.key]) for row in page],
         has_more=len(rows) > limit,
     )
