@@ -294,3 +294,17 @@ async def test_concurrent_mutations_lose_nothing(
     final = (await client.get(f"/v1/participants/{p['id']}", headers=headers)).json()
     assert sorted(final["tags"]) == sorted(f"t{i}" for i in range(10))
     assert final["attributes"] == {f"k{i}": "v" for i in range(10)}
+
+
+async def test_set_tags_and_remove_tier(client: httpx.AsyncClient, headers: Headers) -> None:
+    program_id, pid = await enrolled(client, headers)
+    tags = await call(client, headers, "setParticipantTags", id=pid, tags=["B", "a", "b"])
+    assert tags["participant"]["tags"] == ["b", "a"]
+    where = {"id": pid, "programId": program_id, "key": "status"}
+    await call(client, headers, "setParticipantTier", **where, level="gold")
+    removed = await call(client, headers, "removeParticipantTier", **where)
+    assert (removed["changed"], removed["participant"]["tiers"]) == (True, [])
+    again = await call(client, headers, "removeParticipantTier", **where)
+    assert (again["changed"], again["userErrors"]) == (False, [])
+    counter = await call(client, headers, "removeParticipantCounter", id=pid, key="none")
+    assert counter["changed"] is False
