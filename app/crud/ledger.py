@@ -41,17 +41,20 @@ __all__ = [
 async def lock_head(session: AsyncSession, *, organization_id: uuid.UUID) -> LedgerHead:
     """The organization's chain head, locked until the transaction ends: entries of one
     organization are appended one at a time (and every balance check sees the last one)."""
-    await session.execute(
-        insert_for(session)(LedgerHead)
-        .values(organization_id=organization_id, sequence=0, entry_hash="0" * 64)
-        .on_conflict_do_nothing(index_elements=["organization_id"])
-    )
-    head = await session.scalar(
+    locked = (
         select(LedgerHead)
         .where(col(LedgerHead.organization_id) == organization_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    head = await session.scalar(locked)
+    if head is None:  # the organization's first entry: start its chain (once, whoever races)
+        await session.execute(
+            insert_for(session)(LedgerHead)
+            .values(organization_id=organization_id, sequence=0, entry_hash="0" * 64)
+            .on_conflict_do_nothing(index_elements=["organization_id"])
+        )
+        head = await session.scalar(locked)
     assert head is not None
     return head
 
