@@ -14,10 +14,10 @@ from app.access import database, require_principal
 from app.core.formats import format_decimal, format_timestamp
 from app.core.responses import JSONResponse
 from app.models import AssetStatus
-from app.rest.body import read_json_object
+from app.rest.body import json_body
 from app.rest.listing_params import parse_query
 from app.rest.routing import path_id
-from app.rest.shapes import Pagination
+from app.rest.shapes import Pagination, pagination
 from app.services import assets
 from app.services.assets import AssetPage, AssetView
 from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -81,10 +81,7 @@ def asset_body(view: AssetView) -> AssetBody:
 def _asset_list(page: AssetPage) -> AssetList:
     return {
         "data": [asset_body(view) for view in page.items],
-        "pagination": {
-            "has_more": page.has_more,
-            "next_cursor": page.end_cursor if page.has_more else None,
-        },
+        "pagination": pagination(page),
     }
 
 
@@ -111,7 +108,7 @@ class AssetListParams(ProgramAssetListParams):
 async def create_asset(request: Request) -> Response:
     """`POST /v1/assets`: 201 with the new asset, linked to `program_id`."""
     principal = await require_principal(request)
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     view = await assets.create_asset(
         database(request), organization_id=principal.organization_id, data=data
     )
@@ -150,7 +147,7 @@ async def update_asset(request: Request) -> Response:
     """`PATCH /v1/assets/{id}`: name, max_transaction_amount, status ARCHIVED (one-way)."""
     principal = await require_principal(request)
     asset_id = path_id(request, "asset_id", what="asset")
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     view = await assets.update_asset(
         database(request), organization_id=principal.organization_id, asset_id=asset_id, data=data
     )
@@ -161,7 +158,7 @@ async def link_asset(request: Request) -> Response:
     """`POST /v1/programs/{id}/assets` `{"asset_id"}`: 201 with the asset; 409 if linked already."""
     principal = await require_principal(request)
     program_id = path_id(request, "program_id", what="program")
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     view = await assets.link_asset(
         database(request),
         organization_id=principal.organization_id,

@@ -14,11 +14,11 @@ from app.access import actor, database, require_principal
 from app.core.formats import format_decimal, format_timestamp
 from app.core.responses import JSONResponse
 from app.models import ActionType, Bucket, EntityType, JournalEntry, Posting
-from app.rest.body import read_json_object
+from app.rest.body import json_body
 from app.rest.listing_params import parse_query
 from app.rest.participants import participant_id
 from app.rest.routing import path_id
-from app.rest.shapes import BalanceBody, Pagination
+from app.rest.shapes import ONE_PAGE, BalanceBody, Pagination, balance_body, pagination
 from app.services import balances, ledger_views
 from app.services.balances import Movement, WalletOperation
 from app.services.ledger_views import ActivityFilter, EntryFilter, EntryView
@@ -39,8 +39,6 @@ __all__ = [
     "WalletBody",
     "WalletList",
 ]
-
-_NO_MORE: Pagination = {"has_more": False, "next_cursor": None}
 
 
 class Amounts(TypedDict):
@@ -85,14 +83,10 @@ class WalletBody(TypedDict):
     message: str
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    return await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
-
-
 async def adjust(request: Request) -> Response:
     """`POST …/balances/adjust`: CREDIT or DEBIT; 200 (a replay answers the original)."""
     principal = await require_principal(request)
-    target, data = participant_id(request), await _body(request)
+    target, data = participant_id(request), await json_body(request)
     outcome = await balances.adjust(
         database(request), actor(request, principal), participant_id=target, data=data
     )
@@ -102,7 +96,7 @@ async def adjust(request: Request) -> Response:
 def _movement(operation: Movement) -> Any:
     async def endpoint(request: Request) -> Response:
         principal = await require_principal(request)
-        target, data = participant_id(request), await _body(request)
+        target, data = participant_id(request), await json_body(request)
         outcome = await balances.move(
             database(request),
             actor(request, principal),
@@ -132,7 +126,7 @@ def _wallet(operation: WalletOperation) -> Any:
             operation=operation,
             program_id=program,
             asset_id=asset,
-            data=await _body(request),
+            data=await json_body(request),
         )
         return JSONResponse(outcome.response)
 
@@ -167,16 +161,8 @@ async def list_balances(request: Request) -> Response:
         asset_id=params.asset_id,
     )
     body: BalanceList = {
-        "data": [
-            {
-                "asset_id": str(b.asset_id),
-                "available": format_decimal(b.available),
-                "deferred": format_decimal(b.deferred),
-                "held": format_decimal(b.held),
-            }
-            for b in rows
-        ],
-        "pagination": _NO_MORE,
+        "data": [balance_body(b) for b in rows],
+        "pagination": ONE_PAGE,
     }
     return JSONResponse(body)
 
@@ -214,7 +200,7 @@ async def program_balance(request: Request) -> Response:
             }
             for asset, wallet in rows
         ],
-        "pagination": _NO_MORE,
+        "pagination": ONE_PAGE,
     }
     return JSONResponse(body)
 
@@ -300,10 +286,7 @@ async def activity(request: Request) -> Response:
     )
     body: ActivityList = {
         "data": [_activity_item(p, e) for p, e in page.items],
-        "pagination": {
-            "has_more": page.has_more,
-            "next_cursor": page.end_cursor if page.has_more else None,
-        },
+        "pagination": pagination(page),
     }
     return JSONResponse(body)
 
@@ -426,10 +409,7 @@ async def list_entries(request: Request) -> Response:
     )
     body: EntryList = {
         "data": [entry_body(view) for view in page.items],
-        "pagination": {
-            "has_more": page.has_more,
-            "next_cursor": page.end_cursor if page.has_more else None,
-        },
+        "pagination": pagination(page),
     }
     return JSONResponse(body)
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from app.core.request_body import BadBody, read_limited
 
-__all__ = ["BadBody", "read_json_object"]
+__all__ = ["BadBody", "json_body", "read_json_object"]
 
 
 def _is_json(content_type: str) -> bool:
@@ -32,3 +32,8 @@ async def read_json_object(request: Request, *, max_bytes: int) -> dict[str, Any
     if not isinstance(data, dict):
         raise BadBody(400, "bad_request", "the body must be a JSON object")
     return data
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, held to the app's body size limit (`MAX_BODY_BYTES`)."""
+    return await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)

@@ -16,10 +16,10 @@ from app.core.formats import format_decimal, format_timestamp
 from app.core.responses import JSONResponse
 from app.crud import HeldTier, HistoryFilter
 from app.models import Counter, StateChange, StateOperation, StateType
-from app.rest.body import read_json_object
+from app.rest.body import json_body
 from app.rest.listing_params import parse_query
 from app.rest.participants import participant_id
-from app.rest.shapes import Pagination
+from app.rest.shapes import ONE_PAGE, Pagination, pagination
 from app.services import participant_counters, participant_tiers, participant_writes, participants
 from app.services.state_history import DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, list_history
 
@@ -39,15 +39,9 @@ __all__ = [
     "TagsBody",
 ]
 
-_NO_MORE: Pagination = {"has_more": False, "next_cursor": None}
-
 
 def _nothing() -> Response:
     return Response(status_code=204)
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    return await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
 
 
 # --- tags -------------------------------------------------------------------------------------
@@ -74,7 +68,7 @@ async def list_tags(request: Request) -> Response:
         organization_id=principal.organization_id,
         participant_id=participant_id(request),
     )
-    return JSONResponse({"data": [{"tag": t} for t in participant.tags], "pagination": _NO_MORE})
+    return JSONResponse({"data": [{"tag": t} for t in participant.tags], "pagination": ONE_PAGE})
 
 
 async def set_tags(request: Request) -> Response:
@@ -85,7 +79,7 @@ async def set_tags(request: Request) -> Response:
         database(request),
         actor(request, principal),
         participant_id=target,
-        data=await _body(request),
+        data=await json_body(request),
     )
     return JSONResponse({"tags": participant.tags})
 
@@ -141,7 +135,7 @@ async def list_attributes(request: Request) -> Response:
         participant_id=participant_id(request),
     )
     items = [{"key": k, "value": v} for k, v in sorted(participant.attributes.items())]
-    return JSONResponse({"data": items, "pagination": _NO_MORE})
+    return JSONResponse({"data": items, "pagination": ONE_PAGE})
 
 
 async def merge_attributes(request: Request) -> Response:
@@ -152,7 +146,7 @@ async def merge_attributes(request: Request) -> Response:
         database(request),
         actor(request, principal),
         participant_id=target,
-        data=await _body(request),
+        data=await json_body(request),
     )
     return JSONResponse({"attributes": participant.attributes})
 
@@ -166,7 +160,7 @@ async def set_attribute(request: Request) -> Response:
         actor(request, principal),
         participant_id=target,
         key=key,
-        data=await _body(request),
+        data=await json_body(request),
     )
     return JSONResponse({"key": key, "value": participant.attributes[key]})
 
@@ -217,7 +211,7 @@ async def list_counters(request: Request) -> Response:
         participant_id=participant_id(request),
         now=now(request),
     )
-    return JSONResponse({"data": [counter_body(c) for c in counters], "pagination": _NO_MORE})
+    return JSONResponse({"data": [counter_body(c) for c in counters], "pagination": ONE_PAGE})
 
 
 async def get_counter(request: Request) -> Response:
@@ -242,7 +236,7 @@ async def set_counter(request: Request) -> Response:
         actor(request, principal),
         participant_id=target,
         key=key,
-        data=await _body(request),
+        data=await json_body(request),
     )
     return JSONResponse(counter_body(counter))
 
@@ -312,7 +306,7 @@ async def list_tier_levels(request: Request) -> Response:
         participant_id=target,
         program_id=program_id,
     )
-    return JSONResponse({"data": [held_tier_body(row) for row in held], "pagination": _NO_MORE})
+    return JSONResponse({"data": [held_tier_body(row) for row in held], "pagination": ONE_PAGE})
 
 
 async def get_tier_level(request: Request) -> Response:
@@ -333,7 +327,7 @@ async def set_tier_level(request: Request) -> Response:
     """`PUT …/state/tiers/{key}?program_id=` `{"level", "expires_at"?}`."""
     principal = await require_principal(request)
     target, program_id = participant_id(request), _program(request)
-    data = await _body(request)
+    data = await json_body(request)
     held = await participant_tiers.set_tier_level(
         database(request),
         actor(request, principal),
@@ -446,9 +440,6 @@ async def state_history(request: Request) -> Response:
     return JSONResponse(
         {
             "data": [history_entry(row) for row in page.items],
-            "pagination": {
-                "has_more": page.has_more,
-                "next_cursor": page.end_cursor if page.has_more else None,
-            },
+            "pagination": pagination(page),
         }
     )

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.access import actor, database, now, require_principal
 from app.core.responses import JSONResponse
 from app.models import Participant
-from app.rest.body import read_json_object
+from app.rest.body import json_body
 from app.rest.listing_params import parse_list_params
 from app.rest.routing import path_id
 from app.rest.shapes import participant_body, participant_list
@@ -31,7 +31,7 @@ __all__ = [
 async def create_participant(request: Request) -> Response:
     """`POST /v1/participants`: 201 when created, 200 when the external_id existed (an upsert)."""
     principal = await require_principal(request)
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     db = database(request)
     outcome = await participants.create_participant(
         db, organization_id=principal.organization_id, data=data, api_key_id=principal.api_key_id
@@ -100,7 +100,7 @@ async def update_participant(request: Request) -> Response:
     """`PATCH /v1/participants/{id}`: profile, external_id, attributes (merged), tags (replaced)."""
     principal = await require_principal(request)
     target = participant_id(request)
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     participant = await participant_writes.update_participant(
         database(request), actor(request, principal), participant_id=target, data=data
     )
@@ -111,7 +111,7 @@ async def set_status(request: Request) -> Response:
     """`PATCH /v1/participants/{id}/status` `{"status"}`: 200 with the whole participant."""
     principal = await require_principal(request)
     target = participant_id(request)
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     participant = await participant_writes.set_status(
         database(request), actor(request, principal), participant_id=target, data=data
     )

@@ -13,10 +13,10 @@ from app.access import database, require_principal
 from app.core.formats import format_timestamp
 from app.core.responses import JSONResponse
 from app.models import Program, ProgramStatus
-from app.rest.body import read_json_object
+from app.rest.body import json_body
 from app.rest.listing_params import parse_query
 from app.rest.routing import path_id
-from app.rest.shapes import Pagination
+from app.rest.shapes import Pagination, pagination
 from app.services import programs
 from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection
 from app.services.programs import ProgramSort
@@ -83,7 +83,7 @@ class ProgramListParams(BaseModel):
 async def create_program(request: Request) -> Response:
     """`POST /v1/programs`: 201 with the new program (ACTIVE)."""
     principal = await require_principal(request)
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     program = await programs.create_program(
         database(request), organization_id=principal.organization_id, data=data
     )
@@ -108,10 +108,7 @@ async def list_programs(request: Request) -> Response:
     )
     body: ProgramList = {
         "data": [program_body(program) for program in page.items],
-        "pagination": {
-            "has_more": page.has_more,
-            "next_cursor": page.end_cursor if page.has_more else None,
-        },
+        "pagination": pagination(page),
     }
     return JSONResponse(body)
 
@@ -131,7 +128,7 @@ async def update_program(request: Request) -> Response:
     """`PATCH /v1/programs/{id}`: the given fields change; 200 with the program."""
     principal = await require_principal(request)
     program_id = path_id(request, "program_id", what="program")
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     program = await programs.update_program(
         database(request),
         organization_id=principal.organization_id,

@@ -3,14 +3,17 @@ them and `/openapi.json` derives its schemas from them, so the two cannot drift 
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from app.core.formats import format_decimal, format_timestamp
-from app.models import Participant
+from app.models import Balance, Participant
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
 __all__ = [
+    "ONE_PAGE",
     "BalanceBody",
     "ErrorBody",
     "FieldProblem",
@@ -18,6 +21,8 @@ __all__ = [
     "ParticipantList",
     "ParticipantSummary",
     "TierBody",
+    "balance_body",
+    "pagination",
     "participant_body",
     "participant_list",
     "participant_summary",
@@ -90,6 +95,32 @@ class ErrorBody(TypedDict, total=False):
     details: ErrorDetails
 
 
+#: The pagination of a list that always fits in one page (a participant's tags, balances, …).
+ONE_PAGE: Pagination = {"has_more": False, "next_cursor": None}
+
+
+class _Paged(Protocol):
+    @property
+    def has_more(self) -> bool: ...
+
+    @property
+    def end_cursor(self) -> str | None: ...
+
+
+def pagination(page: _Paged) -> Pagination:
+    """A keyset page's `pagination`: the cursor of the next page only when there is one."""
+    return {"has_more": page.has_more, "next_cursor": page.end_cursor if page.has_more else None}
+
+
+def balance_body(balance: Balance) -> BalanceBody:
+    return {
+        "asset_id": str(balance.asset_id),
+        "available": format_decimal(balance.available),
+        "deferred": format_decimal(balance.deferred),
+        "held": format_decimal(balance.held),
+    }
+
+
 def participant_summary(row: Participant) -> ParticipantSummary:
     return {
         "id": str(row.id),
@@ -108,10 +139,7 @@ def participant_summary(row: Participant) -> ParticipantSummary:
 def participant_list(page: ParticipantPage) -> ParticipantList:
     return {
         "data": [participant_summary(row) for row in page.participants],
-        "pagination": {
-            "has_more": page.has_more,
-            "next_cursor": page.end_cursor if page.has_more else None,
-        },
+        "pagination": pagination(page),
     }
 
 
@@ -120,15 +148,7 @@ def participant_body(row: Participant, state: ParticipantState) -> ParticipantBo
         **participant_summary(row),
         "attributes": row.attributes,
         "tags": row.tags,
-        "balances": [
-            {
-                "asset_id": str(b.asset_id),
-                "available": format_decimal(b.available),
-                "deferred": format_decimal(b.deferred),
-                "held": format_decimal(b.held),
-            }
-            for b in state.balances
-        ],
+        "balances": [balance_body(b) for b in state.balances],
         "counters": {c.key: format_decimal(c.value) for c in state.counters},
         # Keyed by tier key as Scrip does; should two programs share a tier key, the later
         # program (by id) wins here. GraphQL's `tiers` lists them all with their programId.

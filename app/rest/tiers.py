@@ -13,10 +13,10 @@ from app.access import database, require_principal
 from app.core.formats import format_timestamp
 from app.core.responses import JSONResponse
 from app.models import TierLevel, TierStatus
-from app.rest.body import read_json_object
+from app.rest.body import json_body
 from app.rest.listing_params import parse_query
 from app.rest.routing import path_id
-from app.rest.shapes import Pagination
+from app.rest.shapes import Pagination, pagination
 from app.services import tiers
 from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from app.services.tiers import TierView
@@ -115,7 +115,7 @@ async def create_tier(request: Request) -> Response:
     """`POST /v1/programs/{id}/tiers`: 201 with the new tier."""
     principal = await require_principal(request)
     program_id = path_id(request, "program_id", what="program")
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     view = await tiers.create_tier(
         database(request),
         organization_id=principal.organization_id,
@@ -141,10 +141,7 @@ async def list_tiers(request: Request) -> Response:
     )
     body: TierList = {
         "data": [tier_body(view) for view in page.items],
-        "pagination": {
-            "has_more": page.has_more,
-            "next_cursor": page.end_cursor if page.has_more else None,
-        },
+        "pagination": pagination(page),
     }
     return JSONResponse(body)
 
@@ -162,7 +159,7 @@ async def update_tier(request: Request) -> Response:
     """`PATCH /v1/programs/{id}/tiers/{key}`: display_name, levels; 409 once archived."""
     principal = await require_principal(request)
     where = _where(request)
-    data = await read_json_object(request, max_bytes=request.app.state.settings.max_body_bytes)
+    data = await json_body(request)
     view = await tiers.update_tier(
         database(request), organization_id=principal.organization_id, data=data, **where
     )
