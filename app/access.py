@@ -12,8 +12,8 @@ from app.core.db import Database
 from app.core.responses import JSONResponse, error_response
 from app.core.security import api_key_from_headers
 from app.ratelimit import Decision, RateLimiter
+from app.services.actor import Actor
 from app.services.auth import Principal, authenticate
-from app.services.participant_writes import Actor
 
 __all__ = [
     "RateLimitHeaders",

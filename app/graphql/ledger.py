@@ -25,7 +25,6 @@ from app.services import balances, ledger_views
 from app.services.balances import LedgerOutcome, Movement, WalletOperation
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.ledger_views import EntryFilter, EntryView
-from app.services.participant_writes import Actor
 
 __all__ = ["LedgerMutation", "LedgerQuery"]
 
@@ -110,12 +109,6 @@ class ProgramWalletInput:
     idempotency_key: str | None = UNSET
 
 
-def _actor(info: Info) -> Actor:
-    principal = info.context.principal
-    clock = info.context.request.app.state.clock
-    return Actor.at(principal.organization_id, principal.api_key_id, clock)
-
-
 def _data(input_: object, *skip: str) -> dict[str, Any]:
     data = {k: v for k, v in present(input_).items() if k not in skip}
     if isinstance(data.get("amount"), Decimal):
@@ -153,7 +146,7 @@ def _mover(operation: Movement) -> Any:
             input.participant_id,
             lambda: balances.move(
                 info.context.db,
-                _actor(info),
+                info.context.actor(),
                 operation=operation,
                 participant_id=input.participant_id,
                 data=data,
@@ -169,7 +162,7 @@ def _wallet(operation: WalletOperation) -> Any:
         try:
             outcome = await balances.fund_or_burn(
                 info.context.db,
-                _actor(info),
+                info.context.actor(),
                 operation=operation,
                 program_id=input.program_id,
                 asset_id=input.asset_id,
@@ -202,7 +195,7 @@ async def _adjust(info: Info, input: AdjustBalanceInput) -> BalanceOperationPayl
         info,
         input.participant_id,
         lambda: balances.adjust(
-            info.context.db, _actor(info), participant_id=input.participant_id, data=data
+            info.context.db, info.context.actor(), participant_id=input.participant_id, data=data
         ),
     )
 

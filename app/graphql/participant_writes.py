@@ -28,7 +28,6 @@ from app.services import (
     participants,
 )
 from app.services.errors import ServiceError
-from app.services.participant_writes import Actor
 
 __all__ = ["ParticipantWriteMutation"]
 
@@ -134,12 +133,6 @@ class RemoveParticipantTierInput:
     key: str = strawberry.field(description="The tier's key.")
 
 
-def _actor(info: Info) -> Actor:
-    principal = info.context.principal
-    clock = info.context.request.app.state.clock
-    return Actor.at(principal.organization_id, principal.api_key_id, clock)
-
-
 async def _run(
     info: Info,
     participant_id: uuid.UUID,
@@ -179,7 +172,7 @@ class ParticipantWriteMutation:
             info,
             pid,
             lambda: participant_writes.update_participant(
-                info.context.db, _actor(info), participant_id=pid, data=data
+                info.context.db, info.context.actor(), participant_id=pid, data=data
             ),
         )
 
@@ -192,7 +185,7 @@ class ParticipantWriteMutation:
             input.id,
             lambda: participant_writes.set_status(
                 info.context.db,
-                _actor(info),
+                info.context.actor(),
                 participant_id=input.id,
                 data={"status": input.status},
             ),
@@ -206,7 +199,10 @@ class ParticipantWriteMutation:
             info,
             input.id,
             lambda: participant_writes.set_tags(
-                info.context.db, _actor(info), participant_id=input.id, data={"tags": input.tags}
+                info.context.db,
+                info.context.actor(),
+                participant_id=input.id,
+                data={"tags": input.tags},
             ),
         )
 
@@ -218,7 +214,7 @@ class ParticipantWriteMutation:
             info,
             input.id,
             lambda: participant_writes.add_tag(
-                info.context.db, _actor(info), participant_id=input.id, tag=input.tag
+                info.context.db, info.context.actor(), participant_id=input.id, tag=input.tag
             ),
         )
 
@@ -230,7 +226,7 @@ class ParticipantWriteMutation:
             info,
             input.id,
             lambda: participant_writes.remove_tag(
-                info.context.db, _actor(info), participant_id=input.id, tag=input.tag
+                info.context.db, info.context.actor(), participant_id=input.id, tag=input.tag
             ),
         )
 
@@ -243,7 +239,7 @@ class ParticipantWriteMutation:
             info,
             input.id,
             lambda: participant_writes.merge_attributes(
-                info.context.db, _actor(info), participant_id=input.id, data=data
+                info.context.db, info.context.actor(), participant_id=input.id, data=data
             ),
         )
 
@@ -255,7 +251,7 @@ class ParticipantWriteMutation:
             info,
             input.id,
             lambda: participant_writes.remove_attribute(
-                info.context.db, _actor(info), participant_id=input.id, key=input.key
+                info.context.db, info.context.actor(), participant_id=input.id, key=input.key
             ),
         )
 
@@ -270,7 +266,11 @@ class ParticipantWriteMutation:
             info,
             input.id,
             lambda: participant_counters.set_counter(
-                info.context.db, _actor(info), participant_id=input.id, key=input.key, data=data
+                info.context.db,
+                info.context.actor(),
+                participant_id=input.id,
+                key=input.key,
+                data=data,
             ),
         )
 
@@ -280,7 +280,7 @@ class ParticipantWriteMutation:
     ) -> ParticipantPayload:
         async def write() -> tuple[None, bool]:
             removed = await participant_counters.remove_counter(
-                info.context.db, _actor(info), participant_id=input.id, key=input.key
+                info.context.db, info.context.actor(), participant_id=input.id, key=input.key
             )
             return None, removed
 
@@ -298,7 +298,7 @@ class ParticipantWriteMutation:
             input.id,
             lambda: participant_tiers.set_tier_level(
                 info.context.db,
-                _actor(info),
+                info.context.actor(),
                 participant_id=input.id,
                 program_id=input.program_id,
                 key=input.key,
@@ -313,7 +313,7 @@ class ParticipantWriteMutation:
         async def write() -> tuple[None, bool]:
             removed = await participant_tiers.remove_tier_level(
                 info.context.db,
-                _actor(info),
+                info.context.actor(),
                 participant_id=input.id,
                 program_id=input.program_id,
                 key=input.key,

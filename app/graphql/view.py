@@ -83,7 +83,6 @@ class GraphQLApp(GraphQL[Context, None]):
             principal=principal,
             loaders=Loaders.create(db, principal.organization_id, codec, moment),
             cursor_codec=codec,
-            now=moment,
             nodes=NodeBudget(request.app.state.settings.graphql_max_nodes),
         )
 

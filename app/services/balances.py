@@ -44,6 +44,7 @@ from app.models import (
     ProgramStatus,
     SystemAccount,
 )
+from app.services.actor import Actor
 from app.services.amounts import EXACT, PositiveAmount, at_scale, decimal_places
 from app.services.errors import (
     Conflict,
@@ -55,7 +56,6 @@ from app.services.errors import (
 )
 from app.services.ledger import Leg, append_entry, request_hash
 from app.services.participant_input import parse_input
-from app.services.participant_writes import Actor
 from app.services.text_rules import not_blank, storable
 
 __all__ = [
@@ -169,7 +169,7 @@ async def _books(
         head = await crud.lock_head(session, organization_id=actor.organization_id)
         if (replay := await _replay(session, actor, program_id, key, digest)) is not None:
             return replay  # a request with the same key committed while we prepared
-        stamped = Actor(actor.organization_id, actor.api_key_id, actor.clock, actor.clock())
+        stamped = actor.restamped()
         return LedgerOutcome(response=await write(session, head, stamped, asset), replayed=False)
 
 
@@ -339,7 +339,7 @@ async def adjust(
                 "type": request.type.value,
             }
 
-        entry = await append_entry(
+        return await append_entry(
             session,
             head,
             action_type=ActionType(request.type.value),
@@ -349,14 +349,11 @@ async def adjust(
             description=request.description,
             legs=legs,
             scale=asset.scale,
-            now=actor.now,
-            api_key_id=actor.api_key_id,
+            actor=actor,
             idempotency_key=request.idempotency_key,
             request_digest=digest,
             respond=respond,
         )
-        assert entry.response is not None
-        return entry.response
 
     return await _books(
         db,
@@ -446,7 +443,7 @@ async def move(
                 "reference_id": None,
             }
 
-        entry = await append_entry(
+        return await append_entry(
             session,
             head,
             action_type=ActionType(operation.value),
@@ -456,14 +453,11 @@ async def move(
             description=request.description,
             legs=[out, into],
             scale=asset.scale,
-            now=actor.now,
-            api_key_id=actor.api_key_id,
+            actor=actor,
             idempotency_key=request.idempotency_key,
             request_digest=digest,
             respond=respond,
         )
-        assert entry.response is not None
-        return entry.response
 
     return await _books(
         db,
@@ -551,7 +545,7 @@ async def fund_or_burn(
                 f"{format_decimal(amount)}",
             }
 
-        entry = await append_entry(
+        return await append_entry(
             session,
             head,
             action_type=ActionType(operation.value),
@@ -561,14 +555,11 @@ async def fund_or_burn(
             description=request.description or operation.value.lower(),
             legs=legs,
             scale=asset.scale,
-            now=actor.now,
-            api_key_id=actor.api_key_id,
+            actor=actor,
             idempotency_key=request.idempotency_key,
             request_digest=digest,
             respond=respond,
         )
-        assert entry.response is not None
-        return entry.response
 
     return await _books(
         db,

@@ -41,6 +41,7 @@ from app.models import (
     ProgramBalance,
     SystemAccount,
 )
+from app.services.actor import Actor
 from app.services.amounts import EXACT, at_scale
 
 __all__ = ["Leg", "append_entry", "canonical_amount", "request_hash", "verify_ledger"]
@@ -143,16 +144,15 @@ async def append_entry(
     description: str,
     legs: Sequence[Leg],
     scale: int,
-    now: datetime,
-    api_key_id: uuid.UUID | None,
-    idempotency_key: str | None = None,
-    request_digest: str | None = None,
-    respond: Callable[[JournalEntry], dict[str, Any]] | None = None,
-) -> JournalEntry:
+    actor: Actor,
+    idempotency_key: str | None,
+    request_digest: str,
+    respond: Callable[[JournalEntry], dict[str, Any]],
+) -> dict[str, Any]:
     """Write one balanced entry after `head` (which the caller has locked), its postings, and
     the balance projections they move. `respond` builds the answer once the projections have
     moved; it is stored with the entry (for replays) and sealed into its hash with everything
-    else, so that no field of an entry or its postings can change unnoticed."""
+    else, so that no field of an entry or its postings can change unnoticed. Returns it."""
     if len(legs) < 2 or _sum(leg.amount for leg in legs) != 0:
         raise ValueError("a journal entry needs two or more postings that sum to zero")
     entry = JournalEntry(
@@ -167,8 +167,8 @@ async def append_entry(
         request_hash=request_digest,
         previous_hash=head.entry_hash,
         entry_hash="",
-        created_at=now,
-        created_by_api_key_id=api_key_id,
+        created_at=actor.now,
+        created_by_api_key_id=actor.api_key_id,
     )
     postings = [
         Posting(
@@ -180,20 +180,19 @@ async def append_entry(
             asset_id=asset_id,
             bucket=leg.bucket,
             amount=leg.amount,
-            created_at=now,
+            created_at=actor.now,
         )
         for leg in legs
     ]
     for leg in legs:
-        await _project(session, head.organization_id, asset_id, leg, scale, now)
-    if respond is not None:
-        entry.response = respond(entry)
+        await _project(session, head.organization_id, asset_id, leg, scale, actor.now)
+    response = entry.response = respond(entry)
     entry.entry_hash = _entry_hash(head.entry_hash, entry, postings)
     session.add(entry)
     await session.flush()  # the entry first: postings refer to it
     session.add_all(postings)
     head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
-    return entry
+    return response
 
 
 async def _project(

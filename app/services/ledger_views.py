@@ -32,6 +32,7 @@ from app.services.pages import (
     pages_by_parent,
     time_and_id,
 )
+from app.services.participants import get_participant
 from app.services.text_rules import is_storable_text
 
 __all__ = [
@@ -48,13 +49,6 @@ __all__ = [
 ]
 
 
-async def _require_participant(db: Database, organization_id: uuid.UUID, pid: uuid.UUID) -> None:
-    async with db.lookup() as session:
-        found = await crud.participants_by_id(session, organization_id=organization_id, ids=[pid])
-    if pid not in found:
-        raise NotFound("no such participant")
-
-
 async def participant_balances(
     db: Database,
     *,
@@ -62,7 +56,7 @@ async def participant_balances(
     participant_id: uuid.UUID,
     asset_id: uuid.UUID | None = None,
 ) -> list[Balance]:
-    await _require_participant(db, organization_id, participant_id)
+    await get_participant(db, organization_id=organization_id, participant_id=participant_id)
     async with db.lookup() as session:
         found = await crud.balances_by_participant(
             session, organization_id=organization_id, participant_ids=[participant_id]
@@ -170,7 +164,7 @@ async def participant_activity(
 ) -> Page[tuple[Posting, JournalEntry]]:
     """The postings on the participant's accounts, newest first."""
     position = activity_position(codec, filter=filter, limit=limit, after=after)
-    await _require_participant(db, organization_id, participant_id)
+    await get_participant(db, organization_id=organization_id, participant_id=participant_id)
     pages = await activity_pages(
         db,
         codec,

@@ -30,10 +30,11 @@ from app import crud
 from app.core.db import Database
 from app.core.formats import format_decimal
 from app.models import Counter, StateOperation, StateType
+from app.services.actor import Actor
 from app.services.amounts import EXACT
 from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.participant_input import parse_input
-from app.services.participant_writes import Actor, locked_participant, record
+from app.services.participant_writes import locked_participant, record
 from app.services.text_rules import no_controls
 
 __all__ = [

@@ -9,7 +9,6 @@ the definition.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -31,11 +30,12 @@ from app.models import (
     Tier,
     TierStatus,
 )
+from app.services.actor import Actor
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.services.pages import moment_problem
 from app.services.participant_input import parse_input
-from app.services.participant_writes import Actor, locked_participant, record
-from app.services.tiers import KEY_PATTERN
+from app.services.participant_writes import locked_participant, record
+from app.services.tiers import is_tier_key
 
 __all__ = ["TierSet", "get_held_tier", "list_held_tiers", "remove_tier_level", "set_tier_level"]
 
@@ -111,7 +111,7 @@ async def _checked_tier(
             key=key,
             for_share=True,
         )
-        if _is_tier_key(key)
+        if is_tier_key(key)
         else None
     )
     if tier is None:
@@ -135,13 +135,6 @@ async def _checked_tier(
             "the participant is not enrolled in the program", code="participant_inactive"
         )
     return tier
-
-
-def _is_tier_key(key: str) -> bool:
-    return _TIER_KEY.fullmatch(key) is not None
-
-
-_TIER_KEY = re.compile(KEY_PATTERN[1:-1])
 
 
 async def set_tier_level(

@@ -9,10 +9,8 @@ to tags or attributes is recorded in its state history in the same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Annotated, Any
 
 from annotated_types import MinLen
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import crud
 from app.core.db import Database
 from app.models import Participant, ParticipantStatus, StateChange, StateOperation, StateType
+from app.services.actor import Actor
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.services.participant_input import (
     MAX_ATTRIBUTES,
@@ -37,7 +36,6 @@ from app.services.participant_input import (
 )
 
 __all__ = [
-    "Actor",
     "AttributeMerge",
     "AttributeSet",
     "StatusChange",
@@ -57,27 +55,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who writes, and when: every change is stamped with both.
-
-    `now` is read from `clock` when the request starts; `locked_participant` reads it again
-    once it holds the participant's lock, so that changes to one participant are stamped in
-    the order they were applied (a writer that waited for the lock is stamped after the one
-    it waited for)."""
-
-    organization_id: uuid.UUID
-    api_key_id: uuid.UUID | None
-    clock: Callable[[], datetime]
-    now: datetime
-
-    @classmethod
-    def at(
-        cls, organization_id: uuid.UUID, api_key_id: uuid.UUID | None, clock: Callable[[], datetime]
-    ) -> Actor:
-        return cls(organization_id=organization_id, api_key_id=api_key_id, clock=clock, now=clock())
-
-
 _RECORDED = "state_recorded"
 
 
@@ -94,7 +71,7 @@ async def locked_participant(
         )
         if participant is None:
             raise NotFound("no such participant")
-        stamped = replace(actor, now=actor.clock())
+        stamped = actor.restamped()
         before = participant.model_dump()
         yield session, participant, stamped
         if participant.model_dump() != before or session.info.pop(_RECORDED, False):

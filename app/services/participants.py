@@ -19,11 +19,11 @@ from app.models import (
     ProgramStatus,
     utcnow,
 )
+from app.services.actor import Actor
 from app.services.errors import FieldError, NotFound, ValidationFailed
 from app.services.participant_counters import effective
 from app.services.participant_input import MAX_ATTRIBUTES, parse_participant_create
 from app.services.participant_writes import (
-    Actor,
     record_attribute_changes,
     record_tag_changes,
 )

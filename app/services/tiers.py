@@ -42,6 +42,7 @@ __all__ = [
     "archive_tier",
     "create_tier",
     "get_tier",
+    "is_tier_key",
     "list_tiers",
     "update_tier",
 ]
@@ -50,6 +51,11 @@ KEY_PATTERN = "^[a-z][a-z0-9_]{0,63}$"
 MAX_LEVELS = 50
 MAX_BENEFITS_BYTES = 8192
 _KEY = re.compile(KEY_PATTERN[1:-1])
+
+
+def is_tier_key(key: str) -> bool:
+    """Whether `key` could name a tier (or a level); anything else names none."""
+    return _KEY.fullmatch(key) is not None
 
 
 def _key(value: str) -> str:
@@ -225,7 +231,7 @@ async def _stored_tier(
     key: str,
     for_update: bool = False,
 ) -> tuple[Tier, list[TierLevel]]:
-    if not _KEY.fullmatch(key):  # no tier has it; and PostgreSQL refuses NUL in a parameter
+    if not is_tier_key(key):  # no tier has it; and PostgreSQL refuses NUL in a parameter
         raise NotFound("no such tier")
     tier = await crud.get_tier(
         session,
