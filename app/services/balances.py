@@ -398,7 +398,10 @@ async def move(
     async def prepare(session: AsyncSession, actor: Actor) -> Asset:
         # SUSPENDED and CLOSED participants can still have holds released and value forfeited.
         await _participant(session, actor, participant_id, active=operation is Movement.HOLD)
-        return await _program_and_asset(session, actor, request.program_id, request.asset_id)
+        asset = await _program_and_asset(session, actor, request.program_id, request.asset_id)
+        if request.amount is not None:  # the whole bucket is at the asset's scale already
+            _check_scale(request.amount, asset)
+        return asset
 
     async def write(
         session: AsyncSession, head: LedgerHead, actor: Actor, asset: Asset
@@ -418,10 +421,7 @@ async def move(
         }[operation]
         has = getattr(balance, _FIELD[source])
         amount = at_scale(request.amount if request.amount is not None else has, asset.scale)
-        if amount <= 0:
-            raise _short(f"the participant's {source.value} balance", has)
-        _check_scale(request.amount or has, asset)
-        if has < amount:
+        if amount <= 0 or has < amount:
             raise _short(f"the participant's {source.value} balance", has)
         out = Leg.participant(participant_id, Bucket(source.value), EXACT.minus(amount))
         if operation is Movement.FORFEIT:

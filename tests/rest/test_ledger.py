@@ -478,3 +478,13 @@ async def test_scrip_filters_are_accepted(
         headers=headers,
     )
     assert events.json()["data"] == []
+
+
+async def test_moves_are_held_to_the_scale(
+    client: httpx.AsyncClient, headers: Headers, books: Books
+) -> None:
+    await operate(client, headers, books, "adjust", type="CREDIT", amount="10")
+    refused = await operate(client, headers, books, "hold", amount="1.005")
+    assert (refused.status_code, refused.json()["code"]) == (400, "invalid_scale")
+    held = await operate(client, headers, books, "hold", amount="1.5")
+    assert held.json()["amount_processed"] == "1.50"
