@@ -19,18 +19,17 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_timestamp
-from app.models import Asset, AssetStatus, InventoryMode, IssuancePolicy, ProgramStatus, utcnow
+from app.models import Asset, AssetStatus, InventoryMode, IssuancePolicy, utcnow
 from app.services.amounts import PositiveAmount, decimal_places
 from app.services.cursors import CursorCodec
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE, Page, page_arguments, time_and_id
 from app.services.participant_input import Documented, parse_input
-from app.services.programs import Name
+from app.services.programs import Name, usable_program
 from app.services.text_rules import is_storable_text
 
 __all__ = [
@@ -99,24 +98,6 @@ def _check_scale(amount: Decimal | None, scale: int) -> list[FieldError]:
     return []
 
 
-async def _usable_program(
-    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID, field: str
-) -> None:
-    """Raise unless the program exists and is not ARCHIVED. From a path: 404 and 409;
-    from a body field: 400 naming it."""
-    program = await crud.get_program(
-        session, organization_id=organization_id, program_id=program_id, for_share=True
-    )
-    if program is None:
-        if field:
-            raise ValidationFailed([FieldError((field,), "not_found", "no such program")])
-        raise NotFound("no such program")
-    if program.status is ProgramStatus.ARCHIVED:
-        if field:
-            raise ValidationFailed([FieldError((field,), "invalid", "the program is archived")])
-        raise Conflict("the program is archived", code="program_archived", field=("program_id",))
-
-
 async def create_asset(
     db: Database, *, organization_id: uuid.UUID, data: Mapping[str, Any]
 ) -> AssetView:
@@ -132,7 +113,7 @@ async def create_asset(
         **request.model_dump(exclude={"program_id"}),
     )
     async with db.transaction() as session:
-        await _usable_program(
+        await usable_program(
             session,
             organization_id=organization_id,
             program_id=request.program_id,
@@ -226,7 +207,7 @@ async def link_asset(
     """Link an existing asset to the program in the path. `Conflict` when linked already."""
     request = parse_input(AssetLink, data)
     async with db.transaction() as session:
-        await _usable_program(
+        await usable_program(
             session, organization_id=organization_id, program_id=program_id, field=""
         )
         asset = await crud.get_asset(

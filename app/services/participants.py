@@ -16,7 +16,6 @@ from app.models import (
     Counter,
     Participant,
     Program,
-    ProgramStatus,
     utcnow,
 )
 from app.services.actor import Actor
@@ -27,6 +26,7 @@ from app.services.participant_writes import (
     record_attribute_changes,
     record_tag_changes,
 )
+from app.services.programs import usable_program
 
 __all__ = [
     "ParticipantState",
@@ -83,13 +83,12 @@ async def create_participant(
         old_attributes = dict(before.attributes) if before else {}
         program = None
         if request.program_id is not None:
-            program = await crud.get_program(
+            program = await usable_program(
                 session,
                 organization_id=organization_id,
                 program_id=request.program_id,
-                for_share=True,  # an archive waits for this enrollment, or it sees the archive
+                field="program_id",
             )
-            _check_enrollable(program)
         new_id = uuid.uuid4()
         participant = await crud.upsert_participant(
             session,
@@ -126,13 +125,6 @@ async def create_participant(
     created = participant.id == new_id
     known_state = ParticipantState(programs=[program] if program else []) if created else None
     return UpsertOutcome(participant=participant, created=created, known_state=known_state)
-
-
-def _check_enrollable(program: Program | None) -> None:
-    if program is None:
-        raise ValidationFailed([FieldError(("program_id",), "not_found", "no such program")])
-    if program.status == ProgramStatus.ARCHIVED:
-        raise ValidationFailed([FieldError(("program_id",), "invalid", "the program is archived")])
 
 
 async def get_participant(

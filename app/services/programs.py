@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_timestamp
 from app.models import OnUnknownParticipant, Program, ProgramStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
-from app.services.errors import FieldError, NotFound, ValidationFailed
+from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE, Page, SortDirection, page_arguments, time_and_id
 from app.services.participant_input import NO_NUL, Documented, parse_input
 from app.services.participant_listing import ParticipantPage
@@ -35,6 +36,7 @@ __all__ = [
     "get_program",
     "list_programs",
     "update_program",
+    "usable_program",
 ]
 
 Name = Annotated[
@@ -87,6 +89,28 @@ async def get_program(
         )
     if program is None:
         raise NotFound("no such program")
+    return program
+
+
+async def usable_program(
+    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID, field: str = ""
+) -> Program:
+    """The program, if it exists and is not ARCHIVED, share-locked for the rest of the
+    transaction (an archive waits for the write that uses it, or the write sees the archive).
+
+    Named by a body `field`: a 400 naming it (`not_found`, or `invalid` when archived). From the
+    path: 404, or 409 `program_archived`."""
+    program = await crud.get_program(
+        session, organization_id=organization_id, program_id=program_id, for_share=True
+    )
+    if program is None:
+        if field:
+            raise ValidationFailed([FieldError((field,), "not_found", "no such program")])
+        raise NotFound("no such program")
+    if program.status is ProgramStatus.ARCHIVED:
+        if field:
+            raise ValidationFailed([FieldError((field,), "invalid", "the program is archived")])
+        raise Conflict("the program is archived", code="program_archived", field=("program_id",))
     return program
 
 

@@ -25,11 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import crud
 from app.core.db import Database
-from app.models import ProgramStatus, Tier, TierLevel, TierStatus, utcnow
+from app.models import Tier, TierLevel, TierStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.services.pages import DEFAULT_PAGE_SIZE, Page, page_arguments
 from app.services.participant_input import NO_NUL, Documented, parse_input
+from app.services.programs import usable_program
 from app.services.text_rules import storable
 
 __all__ = [
@@ -162,18 +163,6 @@ def _repeats(data: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-async def _program_for_tiers(
-    session: AsyncSession, *, organization_id: uuid.UUID, program_id: uuid.UUID, writing: bool
-) -> None:
-    program = await crud.get_program(
-        session, organization_id=organization_id, program_id=program_id, for_share=writing
-    )
-    if program is None:
-        raise NotFound("no such program")
-    if writing and program.status is ProgramStatus.ARCHIVED:
-        raise Conflict("the program is archived", code="program_archived", field=("program_id",))
-
-
 def _levels(
     tier: Tier, given: list[LevelInput], stored: list[TierLevel], now: Any
 ) -> list[TierLevel]:
@@ -212,9 +201,7 @@ async def create_tier(
     )
     levels = _levels(tier, request.levels, [], now)
     async with db.transaction() as session:
-        await _program_for_tiers(
-            session, organization_id=organization_id, program_id=program_id, writing=True
-        )
+        await usable_program(session, organization_id=organization_id, program_id=program_id)
         if not await crud.insert_tier(session, tier=tier):
             raise Conflict(
                 f"the program has a tier with key {request.key!r} already", field=("key",)
@@ -344,9 +331,11 @@ async def list_tiers(
     if errors:
         raise ValidationFailed(errors)
     async with db.read() as session:
-        await _program_for_tiers(
-            session, organization_id=organization_id, program_id=program_id, writing=False
+        found = await crud.get_program(
+            session, organization_id=organization_id, program_id=program_id
         )
+        if found is None:
+            raise NotFound("no such program")
         rows = await crud.list_tiers(
             session,
             organization_id=organization_id,
