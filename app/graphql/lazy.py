@@ -7,7 +7,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 import strawberry
 
-__all__ = ["Lazy", "described_field", "described_mutation", "each", "lazy_field"]
+__all__ = ["LAZY", "Lazy", "described_field", "described_mutation", "each", "lazy_field"]
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -18,9 +18,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 Lazy: TypeAlias = T | Awaitable[T]
 
 
+#: Marks a lazy field in its Strawberry metadata, for `app.graphql.execution`.
+LAZY = "app.lazy"
+
+
 def lazy_field(graphql_type: object, *, description: str | None = None) -> Callable[[F], F]:
-    """`@strawberry.field` for a resolver typed `Lazy[X]`: the schema shows `graphql_type`."""
-    field = strawberry.field(graphql_type=graphql_type, description=description)
+    """`@strawberry.field` for a resolver typed `Lazy[X]`: the schema shows `graphql_type`.
+
+    The resolver takes `(self, info)`, no arguments, and reads nothing of `info` but
+    `info.context`: the quick execution path (`app.graphql.execution`) calls it with a
+    stand-in that carries only the context.
+    """
+    field = strawberry.field(
+        graphql_type=graphql_type, description=description, metadata={LAZY: True}
+    )
     return cast(Callable[[F], F], field)
 
 

@@ -18,6 +18,7 @@ from app.core.db import is_unavailable
 from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.assets import AssetMutation, AssetQuery
+from app.graphql.execution import QuickExecutionContext
 from app.graphql.ledger import LedgerMutation, LedgerQuery
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
 from app.graphql.participant_writes import ParticipantWriteMutation
@@ -104,6 +105,7 @@ def build_schema(
     return Schema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=QuickExecutionContext,
         extensions=[
             lambda: DocumentLimits(rules),
             MaskUnexpected,

@@ -1,0 +1,260 @@
+"""An execution context that resolves simple fields without graphql-core's general machinery.
+
+graphql-core treats every field alike: a resolve-info object, Strawberry's resolver wrappers
+(arguments, extensions, its own `Info`), then a recursive value completion of half a dozen calls
+per list item, about 10 µs a field. A page of 100 participants with their programs, balances,
+counters and tiers is ~2,500 fields, nearly all of them simple:
+
+- *plain* fields: attributes that Strawberry itself reads with `getattr` and no `Info`
+  (its "basic" fields: no resolver, permissions or extensions);
+- *lazy* fields declared with `app.graphql.lazy.lazy_field`: a resolver that reads only
+  `info.context`, takes no arguments and answers from a DataLoader.
+
+When such a field's type is built from scalars, enums, objects (not interfaces or unions) and
+one level of list, this context reads the value and completes it in a tight loop that keeps
+graphql-core's rules: a null where the schema forbids one is the same located error, a failing
+item nulls the same item, awaitables are gathered and their errors handled the same way, through
+the executor's own `handle_field_error`. Every other field, and any value the quick way was not
+built for (an awaitable from a lazy field, a list that is not a `list`), takes the ordinary path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.executor import to_nodes
+from graphql.execution.middleware import MiddlewareManager
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
+from graphql.pyutils.undefined import UndefinedType
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+from app.graphql.lazy import LAZY
+
+__all__ = ["QuickExecutionContext"]
+
+#: The names Strawberry gives the resolvers of basic fields and of fields with a sync resolver
+#: (`GraphQLCoreConverter.from_resolver`). Should a release rename them, fields merely take the
+#: ordinary path again; `tests/graphql/test_execution.py` notices.
+_BASIC_RESOLVER = "_get_basic_result"
+_SYNC_RESOLVER = "_resolver"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A field's type, as the quick completion walks it: exactly one of leaf, object, item."""
+
+    graphql_type: GraphQLOutputType
+    non_null: bool
+    leaf: GraphQLLeafType | None = None
+    object_type: GraphQLObjectType | None = None
+    item: _Shape | None = None
+
+
+def _shape(graphql_type: GraphQLOutputType, *, in_list: bool = False) -> _Shape | None:
+    kind = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    non_null = kind is not graphql_type
+    if is_leaf_type(kind):
+        return _Shape(graphql_type, non_null, leaf=kind)
+    if is_object_type(kind) and kind.is_type_of is None:
+        return _Shape(graphql_type, non_null, object_type=kind)
+    if isinstance(kind, GraphQLList) and not in_list:
+        item = _shape(kind.of_type, in_list=True)
+        return None if item is None else _Shape(graphql_type, non_null, item=item)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """How to resolve and complete one field quickly."""
+
+    read: Callable[[Any], Any]
+    #: A lazy field: its value may be an awaitable, which takes the ordinary path.
+    lazy: bool
+    shape: _Shape
+    parent_type: GraphQLObjectType
+    field: GraphQLField
+    null_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ContextOnly:
+    """What a lazy field's resolver receives for `info` on the quick path."""
+
+    context: Any
+
+
+class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, with the quick path for simple fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._context_only = _ContextOnly(self.context_value)
+        # Keyed by identity: graphql-core memoizes a selection's field groups for the whole
+        # execution; the value holds the group too, so its id cannot be reused meanwhile.
+        self._steps: dict[tuple[str, int], tuple[FieldDetailsList, _Step | None]] = {}
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any] | UndefinedType:
+        step = self._step(parent_type, field_details_list)
+        if step is None or position_context is not None:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        return_type = step.field.type
+        try:
+            value = step.read(source)
+            if step.lazy and self.is_awaitable(value):
+                info = self.build_resolve_info(
+                    step.field, to_nodes(field_details_list), parent_type, path
+                )
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, value, None
+                )
+            completed = self._complete(step, step.shape, field_details_list, path, value)
+        except Exception as error:
+            self.handle_field_error(error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._guarded(completed, return_type, field_details_list, path)
+        return completed
+
+    def _step(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Step | None:
+        key = (parent_type.name, id(details))
+        known = self._steps.get(key)
+        if known is None:
+            field = self.schema.get_field(parent_type, details[0].node.name.value)
+            step = None if field is None else self._plan(parent_type, field, details)
+            known = self._steps[key] = (details, step)
+        return known[1]
+
+    def _plan(
+        self, parent_type: GraphQLObjectType, field: GraphQLField, details: FieldDetailsList
+    ) -> _Step | None:
+        middleware: MiddlewareManager | None = self.middleware_manager
+        resolve = field.resolve
+        if resolve is None:
+            return None
+        if middleware is not None and middleware.get_field_resolver(resolve) is not resolve:
+            return None  # an extension wraps every resolver (`SchemaExtension.resolve`)
+        definition = field.extensions.get("strawberry-definition")
+        shape = _shape(field.type)
+        if not isinstance(definition, StrawberryField) or shape is None:
+            return None
+        resolver_name = getattr(resolve, "__name__", None)
+        message = (  # graphql-core's words
+            f"Cannot return null for non-nullable field {parent_type}.{details[0].node.name.value}."
+        )
+        if definition.is_basic_field and resolver_name == _BASIC_RESOLVER:
+            if definition.default_resolver is not getattr:
+                return None
+            return _Step(
+                attrgetter(definition.python_name), False, shape, parent_type, field, message
+            )
+        resolver = definition.base_resolver
+        if (
+            definition.metadata.get(LAZY)
+            and resolver is not None
+            and resolver_name == _SYNC_RESOLVER
+            and not definition.extensions
+            and not definition.arguments
+            and not any(node.node.arguments for node in details)
+        ):
+            function: Callable[[Any, Any], Any] = resolver.wrapped_func  # type: ignore[assignment]
+            context = self._context_only
+            return _Step(
+                lambda source: function(source, context), True, shape, parent_type, field, message
+            )
+        return None
+
+    def _complete(
+        self,
+        step: _Step,
+        shape: _Shape,
+        details: FieldDetailsList,
+        path: Path,
+        value: Any,
+    ) -> AwaitableOrValue[Any]:
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is Undefined:
+            if shape.non_null:
+                raise TypeError(step.null_message)
+            return None
+        if shape.leaf is not None:
+            return self.complete_leaf_value(shape.leaf, value)
+        if shape.object_type is not None:
+            fields, deferred, _ = self.collect_subfields(shape.object_type, details)
+            if deferred:  # pragma: no cover - the schema has no @defer
+                raise AssertionError("@defer is not enabled")
+            return self.execute_fields(shape.object_type, value, path, fields, None)
+        assert shape.item is not None
+        if not isinstance(value, list | tuple) or any(map(self.is_awaitable, value)):
+            info = self.build_resolve_info(step.field, to_nodes(details), step.parent_type, path)
+            return self.complete_value(step.field.type, details, info, path, value, None)
+        return self._complete_items(step, shape.item, details, path, value)
+
+    def _complete_items(
+        self,
+        step: _Step,
+        item: _Shape,
+        details: FieldDetailsList,
+        path: Path,
+        values: list[Any] | tuple[Any, ...],
+    ) -> AwaitableOrValue[list[Any]]:
+        completed: list[Any] = []
+        waiting: list[int] = []
+        for index, value in enumerate(values):
+            item_path = path.add_key(index, None)
+            try:
+                result = self._complete(step, item, details, item_path, value)
+                if self.is_awaitable(result):
+                    result = self._guarded(result, item.graphql_type, details, item_path)
+                    waiting.append(index)
+            except Exception as error:
+                self.handle_field_error(error, item.graphql_type, details, item_path)
+                result = None
+            completed.append(result)
+        if not waiting:
+            return completed
+
+        async def gathered() -> list[Any]:
+            results = await gather_with_cancel(*(completed[index] for index in waiting))
+            for index, result in zip(waiting, results, strict=True):
+                completed[index] = result
+            return completed
+
+        return gathered()
+
+    async def _guarded(
+        self,
+        completing: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        details: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completing
+        except Exception as error:
+            self.handle_field_error(error, return_type, details, path)
+            return None
