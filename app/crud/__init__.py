@@ -57,6 +57,8 @@ from app.crud.programs import (
     programs_by_id,
 )
 from app.crud.state import (
+    HeldBalance,
+    HeldCounter,
     HeldTier,
     assets_by_id,
     balances_by_participant,
@@ -75,6 +77,8 @@ from app.crud.tiers import (
 )
 
 __all__ = [
+    "HeldBalance",
+    "HeldCounter",
     "HeldTier",
     "HistoryFilter",
     "assets_by_id",

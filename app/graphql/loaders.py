@@ -16,11 +16,9 @@ from strawberry.dataloader import DataLoader
 
 from app import crud
 from app.core.db import Database
-from app.crud import HeldTier
+from app.crud import HeldBalance, HeldCounter, HeldTier
 from app.models import (
     Asset,
-    Balance,
-    Counter,
     JournalEntry,
     Participant,
     Posting,
@@ -36,11 +34,23 @@ from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
-__all__ = ["Loaders", "now_or_later"]
+__all__ = ["NOT_HELD", "Loaders", "held", "now_or_later"]
 
 K = TypeVar("K")
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+#: What `held` answers for a key whose value the loader does not hold (yet).
+NOT_HELD: Any = object()
+
+
+def held(loader: DataLoader[K, T], key: K) -> T:
+    """The value `loader` already holds for `key`, else `NOT_HELD`."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and not future.exception():
+        return future.result()
+    return NOT_HELD  # type: ignore[no-any-return]
 
 
 def now_or_later(loader: DataLoader[K, T], key: K, convert: Callable[[T], R]) -> R | Awaitable[R]:
@@ -49,9 +59,9 @@ def now_or_later(loader: DataLoader[K, T], key: K, convert: Callable[[T], R]) ->
     A resolver that returns a plain value costs GraphQL no task and no await; the loader still
     batches every key that is not cached yet.
     """
-    future = loader.cache_map.get(key)
-    if future is not None and future.done() and not future.cancelled() and not future.exception():
-        return convert(future.result())
+    value = held(loader, key)
+    if value is not NOT_HELD:
+        return convert(value)
 
     async def later() -> R:
         return convert(await loader.load(key))
@@ -114,12 +124,14 @@ def _lookup(
     return DataLoader(load_fn=load, max_batch_size=500)
 
 
-def _counters_as_of(now: datetime) -> Callable[..., Awaitable[dict[uuid.UUID, list[Counter]]]]:
+def _counters_as_of(
+    now: datetime,
+) -> Callable[..., Awaitable[dict[uuid.UUID, list[HeldCounter]]]]:
     """Counters with their effective values at the request's time (lazy auto-reset)."""
 
     async def query(
         session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: list[uuid.UUID]
-    ) -> dict[uuid.UUID, list[Counter]]:
+    ) -> dict[uuid.UUID, list[HeldCounter]]:
         found = await crud.counters_by_participant(
             session, organization_id=organization_id, participant_ids=participant_ids
         )
@@ -133,8 +145,8 @@ class Loaders:
     participant_by_id: DataLoader[uuid.UUID, Participant | None]
     participant_by_external_id: DataLoader[str, Participant | None]
     programs: DataLoader[uuid.UUID, list[Program]]
-    balances: DataLoader[uuid.UUID, list[Balance]]
-    counters: DataLoader[uuid.UUID, list[Counter]]
+    balances: DataLoader[uuid.UUID, list[HeldBalance]]
+    counters: DataLoader[uuid.UUID, list[HeldCounter]]
     tiers: DataLoader[uuid.UUID, list[HeldTier]]
     assets: DataLoader[uuid.UUID, Asset | None]
     program_by_id: DataLoader[uuid.UUID, Program | None]

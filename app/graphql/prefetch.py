@@ -3,9 +3,10 @@
 The DataLoaders already batch a page's `programs`, `balances`, … into one query each. But a
 resolver that awaits its loader costs an asyncio task per node and field, which at a page of 100
 outweighs the SQL. So a connection looks at what the query selects under `node`, loads exactly
-that for the whole page up front (still through the request's loaders, one statement per field),
-and the node resolvers then find their data already in the loaders' caches (see
-`app.graphql.loaders.now_or_later`). Fields that are not selected are never loaded.
+that for the whole page up front (with the loaders' own batch functions, one statement per
+field, primed into their caches without a future and a callback per key), and the node
+resolvers then find their data already there (see `app.graphql.loaders.now_or_later`). Fields
+that are not selected are never loaded.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Iterable, Sequence
+from typing import TypeVar
 
+from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
 
 from app.graphql.context import Info
-from app.graphql.loaders import Loaders
+from app.graphql.loaders import NOT_HELD, Loaders, held
 
 __all__ = ["page_node_selections", "prefetch_participant_fields", "selected_under"]
+
+K = TypeVar("K")
+T = TypeVar("T")
 
 
 def _included(selection: Selection) -> bool:
@@ -61,22 +67,37 @@ async def prefetch_participant_fields(
     names = _selected_names(node)
     wanted: list[Awaitable[object]] = []
     if names & {"programs", "programIds"}:
-        wanted.append(loaders.programs.load_many(participant_ids))
+        wanted.append(_primed(loaders.programs, participant_ids))
     if "counters" in names:
-        wanted.append(loaders.counters.load_many(participant_ids))
+        wanted.append(_primed(loaders.counters, participant_ids))
     if "tiers" in names:
-        wanted.append(loaders.tiers.load_many(participant_ids))
+        wanted.append(_primed(loaders.tiers, participant_ids))
     if "balances" in names:
         wanted.append(_balances_with_assets(loaders, participant_ids, node))
     await asyncio.gather(*wanted)
 
 
+async def _primed(loader: DataLoader[K, T], keys: Sequence[K]) -> list[T]:
+    """The values of `keys`: those `loader` does not hold yet loaded in one batch and primed."""
+    values = {key: held(loader, key) for key in keys}
+    missing = [key for key, value in values.items() if value is NOT_HELD]
+    if missing:
+        loaded: dict[K, T] = {}
+        for key, value in zip(missing, await loader.load_fn(missing), strict=True):
+            if isinstance(value, BaseException):  # pragma: no cover - our batches raise instead
+                raise value
+            loaded[key] = value
+        loader.prime_many(loaded)
+        values.update(loaded)
+    return [values[key] for key in keys]
+
+
 async def _balances_with_assets(
     loaders: Loaders, participant_ids: Sequence[uuid.UUID], node: Sequence[Selection]
 ) -> None:
-    balances = await loaders.balances.load_many(participant_ids)
+    balances = await _primed(loaders.balances, participant_ids)
     if "asset" in _selected_names(selected_under(node, "balances")):
-        await loaders.assets.load_many(list({b.asset_id for rows in balances for b in rows}))
+        await _primed(loaders.assets, list({b.asset_id for rows in balances for b in rows}))
 
 
 def page_node_selections(info: Info) -> list[Selection]:

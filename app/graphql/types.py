@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app import models
-from app.crud import HeldTier
+from app.crud import HeldBalance, HeldCounter, HeldTier
 from app.graphql.activity import ActivityConnection, LedgerActivityFilter, resolve_activity
 from app.graphql.context import Info
 from app.graphql.lazy import Lazy, described_field, each, lazy_field
@@ -61,7 +61,7 @@ class Balance:
         return now_or_later(info.context.loaders.assets, self.asset_id, Asset.existing)
 
     @classmethod
-    def from_model(cls, row: models.Balance) -> Balance:
+    def from_model(cls, row: HeldBalance) -> Balance:
         return cls(
             asset_id=row.asset_id, available=row.available, deferred=row.deferred, held=row.held
         )
@@ -75,7 +75,7 @@ class Counter:
     last_reset_at: datetime | None
 
     @classmethod
-    def from_model(cls, row: models.Counter) -> Counter:
+    def from_model(cls, row: HeldCounter) -> Counter:
         return cls(
             key=row.key,
             value=row.value,

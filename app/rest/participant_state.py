@@ -14,8 +14,8 @@ from typing_extensions import TypedDict
 from app.access import actor, database, now, require_principal
 from app.core.formats import format_decimal, format_timestamp
 from app.core.responses import JSONResponse
-from app.crud import HeldTier, HistoryFilter
-from app.models import Counter, StateChange, StateOperation, StateType
+from app.crud import HeldCounter, HeldTier, HistoryFilter
+from app.models import StateChange, StateOperation, StateType
 from app.rest.body import json_body
 from app.rest.listing_params import parse_query
 from app.rest.participants import participant_id
@@ -193,7 +193,7 @@ class CounterList(TypedDict):
     pagination: Pagination
 
 
-def counter_body(counter: Counter) -> CounterBody:
+def counter_body(counter: HeldCounter) -> CounterBody:
     return {
         "key": counter.key,
         "value": format_decimal(counter.value),

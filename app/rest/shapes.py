@@ -8,7 +8,8 @@ from typing import Protocol
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from app.core.formats import format_decimal, format_timestamp
-from app.models import Balance, Participant
+from app.crud import HeldBalance
+from app.models import Participant
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
@@ -112,7 +113,7 @@ def pagination(page: _Paged) -> Pagination:
     return {"has_more": page.has_more, "next_cursor": page.end_cursor if page.has_more else None}
 
 
-def balance_body(balance: Balance) -> BalanceBody:
+def balance_body(balance: HeldBalance) -> BalanceBody:
     return {
         "asset_id": str(balance.asset_id),
         "available": format_decimal(balance.available),

@@ -12,10 +12,10 @@ from sqlalchemy import false, select
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_timestamp
+from app.crud import HeldBalance
 from app.models import (
     ActionType,
     Asset,
-    Balance,
     Bucket,
     IssuancePolicy,
     JournalEntry,
@@ -55,7 +55,7 @@ async def participant_balances(
     organization_id: uuid.UUID,
     participant_id: uuid.UUID,
     asset_id: uuid.UUID | None = None,
-) -> list[Balance]:
+) -> list[HeldBalance]:
     await get_participant(db, organization_id=organization_id, participant_id=participant_id)
     async with db.lookup() as session:
         found = await crud.balances_by_participant(

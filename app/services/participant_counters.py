@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_decimal
+from app.crud import HeldCounter
 from app.models import Counter, StateOperation, StateType
 from app.services.actor import Actor
 from app.services.amounts import EXACT
@@ -111,14 +113,14 @@ class _CounterKey(BaseModel):
 _KEY_RULE = "must be 1 to 255 characters without control characters"
 
 
-def effective(counter: Counter, now: datetime) -> Counter:
+def effective(counter: HeldCounter, now: datetime) -> HeldCounter:
     """The counter as reads see it: value 0 once its period has run out."""
     if _expired(counter, now):
-        return Counter(**{**counter.model_dump(), "value": Decimal(0)})
+        return replace(counter, value=Decimal(0))
     return counter
 
 
-def _expired(counter: Counter, now: datetime) -> bool:
+def _expired(counter: Counter | HeldCounter, now: datetime) -> bool:
     if not counter.reset_after or counter.last_reset_at is None:
         return False
     try:
@@ -134,7 +136,7 @@ async def set_counter(
     participant_id: uuid.UUID,
     key: str,
     data: Mapping[str, Any],
-) -> Counter:
+) -> HeldCounter:
     """Set the counter to `value` (creating it), starting a new period."""
     bad_key = (
         []
@@ -184,7 +186,7 @@ async def set_counter(
             old=old,
             new=format_decimal(request.value),
         )
-    return counter
+    return HeldCounter.of(counter)
 
 
 async def remove_counter(
@@ -206,7 +208,7 @@ async def remove_counter(
                 old=format_decimal(counter.value),
                 new="0",
             )
-        shown = effective(counter, actor.now)
+        shown = effective(HeldCounter.of(counter), actor.now)
         record(
             session,
             actor,
@@ -230,7 +232,7 @@ def _is_key(key: str) -> bool:
 
 async def list_counters(
     db: Database, *, organization_id: uuid.UUID, participant_id: uuid.UUID, now: datetime
-) -> list[Counter]:
+) -> list[HeldCounter]:
     """The participant's counters by key, with their effective values."""
     async with db.read() as session:
         await _require_participant(session, organization_id, participant_id)
@@ -247,7 +249,7 @@ async def get_counter(
     participant_id: uuid.UUID,
     key: str,
     now: datetime,
-) -> Counter:
+) -> HeldCounter:
     """One counter with its effective value; `NotFound` when the participant has none by `key`."""
     counters = await list_counters(
         db, organization_id=organization_id, participant_id=participant_id, now=now

@@ -10,10 +10,8 @@ from typing import Any
 
 from app import crud
 from app.core.db import Database
-from app.crud import HeldTier
+from app.crud import HeldBalance, HeldCounter, HeldTier
 from app.models import (
-    Balance,
-    Counter,
     Participant,
     Program,
     utcnow,
@@ -43,8 +41,8 @@ class ParticipantState:
     """What programs give a participant: derived, never set on create."""
 
     programs: list[Program] = field(default_factory=list)
-    balances: list[Balance] = field(default_factory=list)
-    counters: list[Counter] = field(default_factory=list)
+    balances: list[HeldBalance] = field(default_factory=list)
+    counters: list[HeldCounter] = field(default_factory=list)
     tiers: list[HeldTier] = field(default_factory=list)
 
 
