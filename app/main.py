@@ -12,6 +12,7 @@ from starlette.routing import Route
 from app.access import RateLimitHeaders
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.heap import freeze_startup_heap
 from app.core.log import configure_logging
 from app.core.request_id import RequestIdMiddleware
 from app.graphql.limits import Limits
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.from_settings(settings)
         app.state.limiter = create_limiter(settings)
+        freeze_startup_heap()
         try:
             yield
         finally:
