@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 
 from app.graphql.context import Info
+from app.graphql.lazy import Lazy, lazy_field
 from app.graphql.pagination import PageInfo, argument_error
 from app.graphql.prefetch import page_node_selections, prefetch_participant_fields
 from app.graphql.types import Participant, ParticipantStatus
@@ -52,8 +54,14 @@ class ParticipantOrder:
 
 @strawberry.type
 class ParticipantEdge:
-    cursor: str
     node: Participant
+    #: The page's cursors; this edge's is signed only if the query asks for it.
+    cursors: strawberry.Private[Sequence[str]]
+    index: strawberry.Private[int]
+
+    @lazy_field(str)
+    def cursor(self, info: Info) -> Lazy[str]:
+        return self.cursors[self.index]
 
 
 @strawberry.type
@@ -94,8 +102,8 @@ async def resolve_participants(
 def connection_of(page: listing.ParticipantPage) -> ParticipantConnection:
     return ParticipantConnection(
         edges=[
-            ParticipantEdge(cursor=cursor, node=Participant.from_model(row))
-            for row, cursor in zip(page.participants, page.cursors, strict=True)
+            ParticipantEdge(node=Participant.from_model(row), cursors=page.cursors, index=index)
+            for index, row in enumerate(page.participants)
         ],
         page_info=PageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
     )

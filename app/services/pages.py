@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError
@@ -15,6 +15,7 @@ from app.services.errors import FieldError
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "Cursors",
     "Page",
     "SortDirection",
     "moment_problem",
@@ -65,12 +66,42 @@ def time_and_id(key: list[Any]) -> tuple[datetime, uuid.UUID]:
         raise InvalidCursor("is not a cursor this API issued") from None
 
 
+class Cursors(Sequence[str]):
+    """A page's cursors, one after each item, each signed only when first read: a cursor costs
+    an HMAC, and most readers want only the last (REST's `next_cursor`, GraphQL's `endCursor`)."""
+
+    __slots__ = ("_items", "_made", "_make")
+
+    def __init__(self, items: Sequence[T], make: Callable[[T], str]) -> None:
+        self._items: Sequence[Any] = items
+        self._make: Callable[[Any], str] = make
+        self._made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = range(len(self))[index]  # IndexError as a list would raise it
+        made = self._made.get(position)
+        if made is None:
+            made = self._made[position] = self._make(self._items[position])
+        return made
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One keyset page: its items, a cursor after each, and whether more follow."""
 
     items: list[T]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_more: bool
 
     @property
@@ -104,6 +135,6 @@ def pages_by_parent(
         rows = found.get(parent_id, [])
         shown = rows[:limit]
         pages[parent_id] = Page(
-            items=shown, cursors=[cursor(row) for row in shown], has_more=len(rows) > limit
+            items=shown, cursors=Cursors(shown, cursor), has_more=len(rows) > limit
         )
     return pages

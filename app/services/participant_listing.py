@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,13 @@ from app.core.formats import format_timestamp
 from app.models import Participant, ParticipantStatus
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortDirection, page_arguments
+from app.services.pages import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Cursors,
+    SortDirection,
+    page_arguments,
+)
 from app.services.participant_input import is_storable_text
 
 __all__ = [
@@ -75,7 +81,7 @@ class ParticipantFilter:
 class ParticipantPage:
     participants: list[Participant]
     #: One cursor per participant: the page after that participant.
-    cursors: list[str]
+    cursors: Sequence[str]
     has_more: bool
 
     @property
@@ -134,7 +140,7 @@ async def list_participants(
     page = rows[:limit]
     return ParticipantPage(
         participants=page,
-        cursors=[codec.encode(kind, _key_of(row, sort)) for row in page],
+        cursors=Cursors(page, lambda row: codec.encode(kind, _key_of(row, sort))),
         has_more=len(rows) > limit,
     )
 

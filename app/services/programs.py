@@ -19,10 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_timestamp
-from app.models import OnUnknownParticipant, Program, ProgramStatus, utcnow
+from app.models import OnUnknownParticipant, Participant, Program, ProgramStatus, utcnow
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.services.pages import DEFAULT_PAGE_SIZE, Page, SortDirection, page_arguments, time_and_id
+from app.services.pages import (
+    DEFAULT_PAGE_SIZE,
+    Cursors,
+    Page,
+    SortDirection,
+    page_arguments,
+    time_and_id,
+)
 from app.services.participant_input import NO_NUL, Documented, parse_input
 from app.services.participant_listing import ParticipantPage
 from app.services.text_rules import is_storable_text, not_blank, storable
@@ -189,7 +196,7 @@ async def list_programs(
     page = rows[:limit]
     return Page(
         items=page,
-        cursors=[codec.encode(kind, _key_of(row, sort)) for row in page],
+        cursors=Cursors(page, lambda row: codec.encode(kind, _key_of(row, sort))),
         has_more=len(rows) > limit,
     )
 
@@ -243,15 +250,21 @@ async def enrolled_pages(
             after=position,
             limit=limit + 1,
         )
+
+    def enrolled_cursor(row: tuple[datetime, Participant]) -> str:
+        return codec.encode(_ENROLLED_KIND, [format_timestamp(row[0]), str(row[1].id)])
+
     pages = {}
     for program_id in program_ids:
         rows = found.get(program_id, [])[:limit]
         pages[program_id] = ParticipantPage(
             participants=[participant for _, participant in rows],
-            cursors=[
-                codec.encode(_ENROLLED_KIND, [format_timestamp(at), str(participant.id)])
-                for at, participant in rows
-            ],
+            cursors=Cursors(
+                rows,
+                lambda row: codec.encode(
+                    _ENROLLED_KIND, [format_timestamp(row[0]), str(row[1].id)]
+                ),
+            ),
             has_more=len(found.get(program_id, [])) > limit,
         )
     return pages
