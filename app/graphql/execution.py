@@ -35,7 +35,7 @@ from graphql import (
     is_leaf_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
@@ -91,6 +91,11 @@ class _Step:
     null_message: str
 
 
+#: A selection's fields in order: response name, field group, and the step when the field is a
+#: plain leaf (read and coerced inline by `execute_fields`).
+_Selection = tuple[tuple[str, FieldDetailsList, _Step | None], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _ContextOnly:
     """What a lazy field's resolver receives for `info` on the quick path."""
@@ -107,6 +112,73 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Keyed by identity: graphql-core memoizes a selection's field groups for the whole
         # execution; the value holds the group too, so its id cannot be reused meanwhile.
         self._steps: dict[tuple[str, int], tuple[FieldDetailsList, _Step | None]] = {}
+        self._selections: dict[tuple[str, int], tuple[GroupedFieldSet, _Selection]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """graphql-core's `execute_fields`, with plain leaf fields read and coerced in the loop
+        itself (no `Path`, no call per field) when their value completes without trouble."""
+        if position_context is not None:  # pragma: no cover - the schema has no @defer
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        waiting: list[str] = []
+        is_awaitable = self.is_awaitable
+        complete_leaf = self.complete_leaf_value
+        try:
+            for name, details, leaf in self._selection(parent_type, grouped_field_set):
+                if leaf is not None:
+                    try:
+                        value = leaf.read(source_value)
+                        if value is None:
+                            if not leaf.shape.non_null:
+                                results[name] = None
+                                continue
+                        elif not isinstance(value, Exception) and value is not Undefined:
+                            results[name] = complete_leaf(leaf.shape.leaf, value)  # type: ignore[arg-type]
+                            continue
+                    except Exception:
+                        pass
+                result = self.execute_field(
+                    parent_type, source_value, details, Path(path, name, parent_type.name), None
+                )
+                if result is Undefined:
+                    continue
+                results[name] = result
+                if is_awaitable(result):
+                    waiting.append(name)
+        except Exception:
+            if waiting:
+                self.settle_in_background([results[name] for name in waiting])
+            raise
+        if not waiting:
+            return results
+
+        async def gathered() -> dict[str, Any]:
+            values = await gather_with_cancel(*(results[name] for name in waiting))
+            results.update(zip(waiting, values, strict=True))
+            return results
+
+        return gathered()
+
+    def _selection(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Selection:
+        key = (parent_type.name, id(fields))
+        known = self._selections.get(key)
+        if known is None:
+            selection: list[tuple[str, FieldDetailsList, _Step | None]] = []
+            for name, details in fields.items():
+                step = self._step(parent_type, details)
+                plain_leaf = step is not None and not step.lazy and step.shape.leaf is not None
+                selection.append((name, details, step if plain_leaf else None))
+            known = self._selections[key] = (fields, tuple(selection))
+        return known[1]
 
     def execute_field(
         self,

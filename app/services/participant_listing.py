@@ -127,7 +127,7 @@ async def list_participants(
     if errors:
         raise ValidationFailed(errors)
 
-    async with db.read() as session:
+    async with db.lookup() as session:
         rows = await crud.list_participants(
             session,
             organization_id=organization_id,
