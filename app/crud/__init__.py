@@ -43,6 +43,7 @@ from app.crud.participant_state import (
     lock_participant_by_external_id,
 )
 from app.crud.participants import (
+    ParticipantRow,
     enroll,
     enrolled_participants,
     list_participants,
@@ -81,6 +82,7 @@ __all__ = [
     "HeldCounter",
     "HeldTier",
     "HistoryFilter",
+    "ParticipantRow",
     "assets_by_id",
     "assets_by_program",
     "balances_by_participant",

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app import models
-from app.crud import HeldBalance, HeldCounter, HeldTier
+from app.crud import HeldBalance, HeldCounter, HeldTier, ParticipantRow
 from app.graphql.activity import ActivityConnection, LedgerActivityFilter, resolve_activity
 from app.graphql.context import Info
 from app.graphql.lazy import Lazy, described_field, each, lazy_field
@@ -179,7 +179,7 @@ class Participant:
         return await resolve_activity(info, self.id, first, after, filter)
 
     @classmethod
-    def from_model(cls, row: models.Participant) -> Participant:
+    def from_model(cls, row: ParticipantRow) -> Participant:
         return cls(
             id=row.id,
             external_id=row.external_id,

@@ -8,7 +8,7 @@ from typing import Protocol
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from app.core.formats import format_decimal, format_timestamp
-from app.crud import HeldBalance
+from app.crud import HeldBalance, ParticipantRow
 from app.models import Participant
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
@@ -122,7 +122,7 @@ def balance_body(balance: HeldBalance) -> BalanceBody:
     }
 
 
-def participant_summary(row: Participant) -> ParticipantSummary:
+def participant_summary(row: ParticipantRow) -> ParticipantSummary:
     return {
         "id": str(row.id),
         "external_id": row.external_id,

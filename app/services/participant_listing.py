@@ -17,7 +17,8 @@ from typing import Any
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_timestamp
-from app.models import Participant, ParticipantStatus
+from app.crud import ParticipantRow
+from app.models import ParticipantStatus
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, ValidationFailed
 from app.services.pages import (
@@ -79,7 +80,7 @@ class ParticipantFilter:
 
 @dataclass(frozen=True, slots=True)
 class ParticipantPage:
-    participants: list[Participant]
+    participants: Sequence[ParticipantRow]
     #: One cursor per participant: the page after that participant.
     cursors: Sequence[str]
     has_more: bool
@@ -145,7 +146,7 @@ async def list_participants(
     )
 
 
-def _key_of(row: Participant, sort: SortField) -> list[Any]:
+def _key_of(row: ParticipantRow, sort: SortField) -> list[Any]:
     values = {
         "created_at": format_timestamp(row.created_at),
         "id": str(row.id),
