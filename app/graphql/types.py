@@ -58,7 +58,7 @@ class Balance:
 
     @lazy_field(Asset)
     def asset(self, info: Info) -> Lazy[Asset]:
-        return now_or_later(info.context.loaders.assets, self.asset_id, Asset.existing)
+        return now_or_later(info.context.loaders.assets, self.asset_id, Asset.existing, shared=True)
 
     @classmethod
     def from_model(cls, row: HeldBalance) -> Balance:
@@ -95,7 +95,9 @@ class ParticipantTier:
 
     @lazy_field(Program)
     def program(self, info: Info) -> Lazy[Program]:
-        return now_or_later(info.context.loaders.program_by_id, self.program_id, Program.existing)
+        return now_or_later(
+            info.context.loaders.program_by_id, self.program_id, Program.existing, shared=True
+        )
 
     @classmethod
     def from_model(cls, row: HeldTier) -> ParticipantTier:
