@@ -44,8 +44,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from app.graphql.lazy import LAZY
+from app.graphql.subtrees import Build, compile_subtree
 
-__all__ = ["QuickExecutionContext"]
+__all__ = ["QuickExecutionContext", "Shape"]
 
 #: The names Strawberry gives the resolvers of basic fields and of fields with a sync resolver
 #: (`GraphQLCoreConverter.from_resolver`). Should a release rename them, fields merely take the
@@ -55,26 +56,26 @@ _SYNC_RESOLVER = "_resolver"
 
 
 @dataclass(frozen=True, slots=True)
-class _Shape:
+class Shape:
     """A field's type, as the quick completion walks it: exactly one of leaf, object, item."""
 
     graphql_type: GraphQLOutputType
     non_null: bool
     leaf: GraphQLLeafType | None = None
     object_type: GraphQLObjectType | None = None
-    item: _Shape | None = None
+    item: Shape | None = None
 
 
-def _shape(graphql_type: GraphQLOutputType, *, in_list: bool = False) -> _Shape | None:
+def _shape(graphql_type: GraphQLOutputType, *, in_list: bool = False) -> Shape | None:
     kind = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
     non_null = kind is not graphql_type
     if is_leaf_type(kind):
-        return _Shape(graphql_type, non_null, leaf=kind)
+        return Shape(graphql_type, non_null, leaf=kind)
     if is_object_type(kind) and kind.is_type_of is None:
-        return _Shape(graphql_type, non_null, object_type=kind)
+        return Shape(graphql_type, non_null, object_type=kind)
     if isinstance(kind, GraphQLList) and not in_list:
         item = _shape(kind.of_type, in_list=True)
-        return None if item is None else _Shape(graphql_type, non_null, item=item)
+        return None if item is None else Shape(graphql_type, non_null, item=item)
     return None
 
 
@@ -85,7 +86,7 @@ class _Step:
     read: Callable[[Any], Any]
     #: A lazy field: its value may be an awaitable, which takes the ordinary path.
     lazy: bool
-    shape: _Shape
+    shape: Shape
     parent_type: GraphQLObjectType
     field: GraphQLField
     null_message: str
@@ -113,6 +114,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # execution; the value holds the group too, so its id cannot be reused meanwhile.
         self._steps: dict[tuple[str, int], tuple[FieldDetailsList, _Step | None]] = {}
         self._selections: dict[tuple[str, int], tuple[GroupedFieldSet, _Selection]] = {}
+        self._subtrees: dict[int, tuple[_Step, Build | None]] = {}
 
     def execute_fields(
         self,
@@ -174,7 +176,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if known is None:
             selection: list[tuple[str, FieldDetailsList, _Step | None]] = []
             for name, details in fields.items():
-                step = self._step(parent_type, details)
+                step = self.step(parent_type, details)
                 plain_leaf = step is not None and not step.lazy and step.shape.leaf is not None
                 selection.append((name, details, step if plain_leaf else None))
             known = self._selections[key] = (fields, tuple(selection))
@@ -188,7 +190,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> AwaitableOrValue[Any] | UndefinedType:
-        step = self._step(parent_type, field_details_list)
+        step = self.step(parent_type, field_details_list)
         if step is None or position_context is not None:
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
@@ -203,6 +205,13 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return self.complete_awaitable_value(
                     return_type, field_details_list, info, path, value, None
                 )
+            if step.shape.leaf is None:
+                build = self._subtree(step, field_details_list)
+                if build is not None:
+                    try:
+                        return build(value)
+                    except Exception:
+                        pass
             completed = self._complete(step, step.shape, field_details_list, path, value)
         except Exception as error:
             self.handle_field_error(error, return_type, field_details_list, path)
@@ -211,7 +220,13 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return self._guarded(completed, return_type, field_details_list, path)
         return completed
 
-    def _step(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Step | None:
+    def _subtree(self, step: _Step, details: FieldDetailsList) -> Build | None:
+        known = self._subtrees.get(id(step))
+        if known is None:
+            known = self._subtrees[id(step)] = (step, compile_subtree(self, step.shape, details))
+        return known[1]
+
+    def step(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Step | None:
         key = (parent_type.name, id(details))
         known = self._steps.get(key)
         if known is None:
@@ -262,7 +277,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _complete(
         self,
         step: _Step,
-        shape: _Shape,
+        shape: Shape,
         details: FieldDetailsList,
         path: Path,
         value: Any,
@@ -289,7 +304,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _complete_items(
         self,
         step: _Step,
-        item: _Shape,
+        item: Shape,
         details: FieldDetailsList,
         path: Path,
         values: list[Any] | tuple[Any, ...],
