@@ -1,107 +1,37 @@
-"""An execution context that resolves simple fields without graphql-core's general machinery.
+"""An execution context that completes simple fields without graphql-core's general machinery.
 
-graphql-core treats every field alike: a resolve-info object, Strawberry's resolver wrappers
-(arguments, extensions, its own `Info`), then a recursive value completion of half a dozen calls
-per list item, about 10 µs a field. A page of 100 participants with their programs, balances,
-counters and tiers is ~2,500 fields, nearly all of them simple:
-
-- *plain* fields: attributes that Strawberry itself reads with `getattr` and no `Info`
-  (its "basic" fields: no resolver, permissions or extensions);
-- *lazy* fields declared with `app.graphql.lazy.lazy_field`: a resolver that reads only
-  `info.context`, takes no arguments and answers from a DataLoader.
-
-When such a field's type is built from scalars, enums, objects (not interfaces or unions) and
-one level of list, this context reads the value and completes it in a tight loop that keeps
-graphql-core's rules: a null where the schema forbids one is the same located error, a failing
-item nulls the same item, awaitables are gathered and their errors handled the same way, through
-the executor's own `handle_field_error`. Every other field, and any value the quick way was not
-built for (an awaitable from a lazy field, a list that is not a `list`), takes the ordinary path.
+Which fields are simple, and how each is read, is `app.graphql.field_steps`. Their values are
+completed in a tight loop that keeps graphql-core's rules: a null where the schema forbids one is
+the same located error, a failing item nulls the same item, awaitables are gathered and their
+errors handled the same way, through the executor's own `handle_field_error`. A whole subtree of
+simple fields is completed at once (`app.graphql.subtrees`). Every other field, and any value the
+quick way was not built for (an awaitable from a lazy field, a list that is not a `list`), takes
+the ordinary path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from operator import attrgetter
+from collections.abc import Awaitable
 from typing import Any
 
 from graphql import (
-    GraphQLField,
-    GraphQLLeafType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    is_leaf_type,
-    is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
-from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from graphql.pyutils.undefined import UndefinedType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.field import StrawberryField
 
-from app.graphql.lazy import LAZY
+from app.graphql.field_steps import ContextOnly, Shape, Step, plan_field
 from app.graphql.subtrees import Build, compile_subtree
 
-__all__ = ["QuickExecutionContext", "Shape"]
-
-#: The names Strawberry gives the resolvers of basic fields and of fields with a sync resolver
-#: (`GraphQLCoreConverter.from_resolver`). Should a release rename them, fields merely take the
-#: ordinary path again; `tests/graphql/test_execution.py` notices.
-_BASIC_RESOLVER = "_get_basic_result"
-_SYNC_RESOLVER = "_resolver"
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """A field's type, as the quick completion walks it: exactly one of leaf, object, item."""
-
-    graphql_type: GraphQLOutputType
-    non_null: bool
-    leaf: GraphQLLeafType | None = None
-    object_type: GraphQLObjectType | None = None
-    item: Shape | None = None
-
-
-def _shape(graphql_type: GraphQLOutputType, *, in_list: bool = False) -> Shape | None:
-    kind = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
-    non_null = kind is not graphql_type
-    if is_leaf_type(kind):
-        return Shape(graphql_type, non_null, leaf=kind)
-    if is_object_type(kind) and kind.is_type_of is None:
-        return Shape(graphql_type, non_null, object_type=kind)
-    if isinstance(kind, GraphQLList) and not in_list:
-        item = _shape(kind.of_type, in_list=True)
-        return None if item is None else Shape(graphql_type, non_null, item=item)
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """How to resolve and complete one field quickly."""
-
-    read: Callable[[Any], Any]
-    #: A lazy field: its value may be an awaitable, which takes the ordinary path.
-    lazy: bool
-    shape: Shape
-    parent_type: GraphQLObjectType
-    field: GraphQLField
-    null_message: str
-
+__all__ = ["QuickExecutionContext"]
 
 #: A selection's fields in order: response name, field group, and the step when the field is a
 #: plain leaf (read and coerced inline by `execute_fields`).
-_Selection = tuple[tuple[str, FieldDetailsList, _Step | None], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _ContextOnly:
-    """What a lazy field's resolver receives for `info` on the quick path."""
-
-    context: Any
+_Selection = tuple[tuple[str, FieldDetailsList, Step | None], ...]
 
 
 class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -109,12 +39,12 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._context_only = _ContextOnly(self.context_value)
+        self._context_only = ContextOnly(self.context_value)
         # Keyed by identity: graphql-core memoizes a selection's field groups for the whole
         # execution; the value holds the group too, so its id cannot be reused meanwhile.
-        self._steps: dict[tuple[str, int], tuple[FieldDetailsList, _Step | None]] = {}
+        self._steps: dict[tuple[str, int], tuple[FieldDetailsList, Step | None]] = {}
         self._selections: dict[tuple[str, int], tuple[GroupedFieldSet, _Selection]] = {}
-        self._subtrees: dict[int, tuple[_Step, Build | None]] = {}
+        self._subtrees: dict[int, tuple[Step, Build | None]] = {}
 
     def execute_fields(
         self,
@@ -174,7 +104,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (parent_type.name, id(fields))
         known = self._selections.get(key)
         if known is None:
-            selection: list[tuple[str, FieldDetailsList, _Step | None]] = []
+            selection: list[tuple[str, FieldDetailsList, Step | None]] = []
             for name, details in fields.items():
                 step = self.step(parent_type, details)
                 plain_leaf = step is not None and not step.lazy and step.shape.leaf is not None
@@ -220,63 +150,34 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return self._guarded(completed, return_type, field_details_list, path)
         return completed
 
-    def _subtree(self, step: _Step, details: FieldDetailsList) -> Build | None:
+    def _subtree(self, step: Step, details: FieldDetailsList) -> Build | None:
         known = self._subtrees.get(id(step))
         if known is None:
             known = self._subtrees[id(step)] = (step, compile_subtree(self, step.shape, details))
         return known[1]
 
-    def step(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> _Step | None:
+    def step(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Step | None:
         key = (parent_type.name, id(details))
         known = self._steps.get(key)
         if known is None:
             field = self.schema.get_field(parent_type, details[0].node.name.value)
-            step = None if field is None else self._plan(parent_type, field, details)
+            step = (
+                None
+                if field is None
+                else plan_field(
+                    parent_type,
+                    field,
+                    details,
+                    middleware=self.middleware_manager,
+                    info=self._context_only,
+                )
+            )
             known = self._steps[key] = (details, step)
         return known[1]
 
-    def _plan(
-        self, parent_type: GraphQLObjectType, field: GraphQLField, details: FieldDetailsList
-    ) -> _Step | None:
-        middleware: MiddlewareManager | None = self.middleware_manager
-        resolve = field.resolve
-        if resolve is None:
-            return None
-        if middleware is not None and middleware.get_field_resolver(resolve) is not resolve:
-            return None  # an extension wraps every resolver (`SchemaExtension.resolve`)
-        definition = field.extensions.get("strawberry-definition")
-        shape = _shape(field.type)
-        if not isinstance(definition, StrawberryField) or shape is None:
-            return None
-        resolver_name = getattr(resolve, "__name__", None)
-        message = (  # graphql-core's words
-            f"Cannot return null for non-nullable field {parent_type}.{details[0].node.name.value}."
-        )
-        if definition.is_basic_field and resolver_name == _BASIC_RESOLVER:
-            if definition.default_resolver is not getattr:
-                return None
-            return _Step(
-                attrgetter(definition.python_name), False, shape, parent_type, field, message
-            )
-        resolver = definition.base_resolver
-        if (
-            definition.metadata.get(LAZY)
-            and resolver is not None
-            and resolver_name == _SYNC_RESOLVER
-            and not definition.extensions
-            and not definition.arguments
-            and not any(node.node.arguments for node in details)
-        ):
-            function: Callable[[Any, Any], Any] = resolver.wrapped_func  # type: ignore[assignment]
-            context = self._context_only
-            return _Step(
-                lambda source: function(source, context), True, shape, parent_type, field, message
-            )
-        return None
-
     def _complete(
         self,
-        step: _Step,
+        step: Step,
         shape: Shape,
         details: FieldDetailsList,
         path: Path,
@@ -303,7 +204,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _complete_items(
         self,
-        step: _Step,
+        step: Step,
         item: Shape,
         details: FieldDetailsList,
         path: Path,

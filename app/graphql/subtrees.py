@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 
+from app.graphql.field_steps import Shape
+
 if TYPE_CHECKING:
-    from app.graphql.execution import QuickExecutionContext, Shape
+    from app.graphql.execution import QuickExecutionContext
 
 __all__ = ["Build", "Unusual", "compile_subtree"]
 
