@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Uuid, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
+from app.core.sqltypes import InternedUuid
 
 __all__ = [
     "UNAVAILABLE",
@@ -107,6 +108,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         url, pool_size=settings.db_pool_size, max_overflow=8, hide_parameters=True
     )
+    # SQLite keeps UUIDs as text: read each distinct one once (see `InternedUuid`).
+    engine.dialect.colspecs = {**engine.dialect.colspecs, Uuid: InternedUuid}
     busy_timeout = settings.sqlite_busy_timeout_ms
 
     @event.listens_for(engine.sync_engine, "connect")

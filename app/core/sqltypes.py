@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Numeric, String
+from sqlalchemy import JSON, DateTime, Dialect, Numeric, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["ExactDecimal", "JSONDocument", "UTCDateTime"]
+__all__ = ["ExactDecimal", "InternedUuid", "JSONDocument", "UTCDateTime"]
 
 #: JSON on SQLite, JSONB (mergeable with `||`, indexable) on PostgreSQL.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -63,3 +65,35 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return value if isinstance(value, Decimal) else Decimal(value)
+
+
+class InternedUuid(Uuid[uuid.UUID]):
+    """`Uuid` for SQLite (which stores UUIDs as 32 hex digits), reading each distinct text once.
+
+    A page of participants with their state reads ~1,300 UUIDs, mostly the same few hundred
+    (participant, asset, program, organization ids) over and over; parsing text into a
+    `uuid.UUID` is the biggest single cost of reading such rows. UUIDs are immutable, so one
+    object per text is shared. The table holds at most `LIMIT` texts and starts over when full.
+    Installed for SQLite engines by `app.core.db.create_engine` (the dialect's `colspecs`).
+    """
+
+    LIMIT = 65_536
+    _known: dict[str, uuid.UUID] = {}
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if not self.as_uuid or (dialect.supports_native_uuid and self.native_uuid):
+            return super().result_processor(dialect, coltype)  # type: ignore[no-untyped-call,no-any-return]
+        known = self._known
+        limit = self.LIMIT
+
+        def process(value: str | None) -> uuid.UUID | None:
+            if value is None:
+                return None
+            found = known.get(value)
+            if found is None:
+                if len(known) >= limit:
+                    known.clear()
+                found = known[value] = uuid.UUID(value)
+            return found
+
+        return process
