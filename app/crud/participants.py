@@ -207,7 +207,7 @@ async def list_participants(
         query = query.where(or_(*(contains(table[name], search) for name in _SEARCHED)))
     columns = [table[name] for name in order_by]
     page = keyset_page(query, columns, descending=descending, after=after, limit=limit)
-    return cast(list[ParticipantRow], list(await session.execute(page)))
+    return cast(list[ParticipantRow], (await session.execute(page)).all())
 
 
 async def enroll(

@@ -193,21 +193,24 @@ _TIERS = (
 async def balances_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HeldBalance]]:
-    rows = await session.execute(_BALANCES, _state_parameters(organization_id, participant_ids))
+    result = await session.execute(_BALANCES, _state_parameters(organization_id, participant_ids))
+    rows = result.all()  # one fetch, not one per row
     return group_pairs((row[0], HeldBalance(*row)) for row in rows)
 
 
 async def counters_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HeldCounter]]:
-    rows = await session.execute(_COUNTERS, _state_parameters(organization_id, participant_ids))
+    result = await session.execute(_COUNTERS, _state_parameters(organization_id, participant_ids))
+    rows = result.all()  # one fetch, not one per row
     return group_pairs((row[0], HeldCounter(*row)) for row in rows)
 
 
 async def tiers_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HeldTier]]:
-    rows = await session.execute(_TIERS, _state_parameters(organization_id, participant_ids))
+    result = await session.execute(_TIERS, _state_parameters(organization_id, participant_ids))
+    rows = result.all()  # one fetch, not one per row
     return group_pairs((row[0], HeldTier(*row)) for row in rows)
 
 
