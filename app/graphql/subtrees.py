@@ -74,6 +74,10 @@ def _constant(value: str) -> Callable[[Any], str]:
     return lambda _source: value
 
 
+# Each builder repeats the null checks inline rather than sharing a wrapper: that would cost a
+# call per value, and these run for every field of a page.
+
+
 def _leaf(coerce: Callable[[Any], Any], non_null: bool) -> Build:
     def build(value: Any) -> Any:
         if value is None:
