@@ -73,7 +73,11 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             if not leaf.shape.non_null:
                                 results[name] = None
                                 continue
-                        elif not isinstance(value, Exception) and value is not Undefined:
+                        elif not (
+                            isinstance(value, Exception)
+                            or value is Undefined
+                            or is_awaitable(value)
+                        ):
                             results[name] = complete_leaf(leaf.shape.leaf, value)  # type: ignore[arg-type]
                             continue
                     except Exception:
@@ -128,7 +132,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return_type = step.field.type
         try:
             value = step.read(source)
-            if step.lazy and self.is_awaitable(value):
+            if self.is_awaitable(value):  # graphql-core awaits any resolver's awaitable
                 info = self.build_resolve_info(
                     step.field, to_nodes(field_details_list), parent_type, path
                 )
@@ -212,17 +216,22 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[list[Any]]:
         completed: list[Any] = []
         waiting: list[int] = []
-        for index, value in enumerate(values):
-            item_path = path.add_key(index, None)
-            try:
-                result = self._complete(step, item, details, item_path, value)
-                if self.is_awaitable(result):
-                    result = self._guarded(result, item.graphql_type, details, item_path)
-                    waiting.append(index)
-            except Exception as error:
-                self.handle_field_error(error, item.graphql_type, details, item_path)
-                result = None
-            completed.append(result)
+        try:
+            for index, value in enumerate(values):
+                item_path = path.add_key(index, None)
+                try:
+                    result = self._complete(step, item, details, item_path, value)
+                    if self.is_awaitable(result):
+                        result = self._guarded(result, item.graphql_type, details, item_path)
+                        waiting.append(index)
+                except Exception as error:
+                    self.handle_field_error(error, item.graphql_type, details, item_path)
+                    result = None
+                completed.append(result)
+        except Exception:  # a non-null item failed: settle the others, as graphql-core does
+            if waiting:
+                self.settle_in_background([completed[index] for index in waiting])
+            raise
         if not waiting:
             return completed
 

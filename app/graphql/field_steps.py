@@ -16,6 +16,7 @@ one level of list gets a `Step`: how to read its value and the `Shape` to comple
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -90,6 +91,14 @@ class ContextOnly:
     context: Any
 
 
+def _takes_self_and_info(function: Callable[..., Any]) -> bool:
+    """True for `def f(self, info)`, the call the quick path makes (positionally)."""
+    parameters = list(inspect.signature(function).parameters.values())
+    return len(parameters) == 2 and all(
+        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters
+    )
+
+
 def plan_field(
     parent_type: GraphQLObjectType,
     field: GraphQLField,
@@ -124,6 +133,7 @@ def plan_field(
         and not definition.extensions
         and not definition.arguments
         and not any(node.node.arguments for node in details)
+        and _takes_self_and_info(resolver.wrapped_func)  # type: ignore[arg-type]
     ):
         function: Callable[[Any, Any], Any] = resolver.wrapped_func  # type: ignore[assignment]
         return Step(lambda source: function(source, info), True, shape, parent_type, field, message)

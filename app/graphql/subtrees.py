@@ -45,7 +45,9 @@ def compile_subtree(
         return _leaf(shape.leaf.coerce_output_value, shape.non_null)
     if shape.item is not None:
         item = compile_subtree(context, shape.item, details)
-        return None if item is None else _items(item, shape.non_null)
+        if item is None:
+            return None
+        return _items(item, shape.non_null, context.is_awaitable)
     assert shape.object_type is not None
     object_type = shape.object_type
     fields, deferred, _ = context.collect_subfields(object_type, details)
@@ -94,15 +96,15 @@ def _leaf(coerce: Callable[[Any], Any], non_null: bool) -> Build:
     return build
 
 
-def _items(item: Build, non_null: bool) -> Build:
+def _items(item: Build, non_null: bool, is_awaitable: Callable[[Any], bool]) -> Build:
     def build(value: Any) -> Any:
         if value is None:
             if non_null:
                 raise Unusual
             return None
-        if type(value) is not list:
+        if type(value) is not list or any(map(is_awaitable, value)):
             raise Unusual
-        return [item(each) for each in value]  # an awaitable item fails to build: Unusual
+        return [item(each) for each in value]
 
     return build
 
@@ -122,8 +124,10 @@ def _object(
         result = {}
         for name, read, complete, lazy in entries:
             value = read(source)
-            if lazy and _unfinished(value, is_awaitable):
-                raise Unusual
+            if is_awaitable(value) or (lazy and _unfinished(value, is_awaitable)):
+                if lazy:
+                    _unfinished(value, is_awaitable)
+                raise Unusual  # graphql-core awaits it: the ordinary path will
             result[name] = complete(value)
         return result
 
