@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -103,10 +103,6 @@ class HeldBalance:
     deferred: Decimal
     held: Decimal
 
-    @classmethod
-    def of(cls, row: Balance) -> HeldBalance:
-        return cls(row.participant_id, row.asset_id, row.available, row.deferred, row.held)
-
 
 @dataclass(frozen=True, slots=True)
 class HeldCounter:
@@ -190,28 +186,38 @@ _TIERS = (
 )
 
 
+_Held = TypeVar("_Held", HeldBalance, HeldCounter, HeldTier)
+
+
+async def _held_by(
+    session: AsyncSession,
+    query: Any,
+    view: type[_Held],
+    organization_id: uuid.UUID,
+    participant_ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, list[_Held]]:
+    """`query`'s rows (participant id first) as `view`s, by participant."""
+    result = await session.execute(query, _state_parameters(organization_id, participant_ids))
+    rows = result.all()  # one fetch, not one per row
+    return group_pairs((row[0], view(*row)) for row in rows)
+
+
 async def balances_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HeldBalance]]:
-    result = await session.execute(_BALANCES, _state_parameters(organization_id, participant_ids))
-    rows = result.all()  # one fetch, not one per row
-    return group_pairs((row[0], HeldBalance(*row)) for row in rows)
+    return await _held_by(session, _BALANCES, HeldBalance, organization_id, participant_ids)
 
 
 async def counters_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HeldCounter]]:
-    result = await session.execute(_COUNTERS, _state_parameters(organization_id, participant_ids))
-    rows = result.all()  # one fetch, not one per row
-    return group_pairs((row[0], HeldCounter(*row)) for row in rows)
+    return await _held_by(session, _COUNTERS, HeldCounter, organization_id, participant_ids)
 
 
 async def tiers_by_participant(
     session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HeldTier]]:
-    result = await session.execute(_TIERS, _state_parameters(organization_id, participant_ids))
-    rows = result.all()  # one fetch, not one per row
-    return group_pairs((row[0], HeldTier(*row)) for row in rows)
+    return await _held_by(session, _TIERS, HeldTier, organization_id, participant_ids)
 
 
 _ASSETS = select(Asset).where(

@@ -5,14 +5,13 @@ completed in a tight loop that keeps graphql-core's rules: a null where the sche
 the same located error, a failing item nulls the same item, awaitables are gathered and their
 errors handled the same way, through the executor's own `handle_field_error`. A whole subtree of
 simple fields is completed at once (`app.graphql.subtrees`). Every other field, and any value the
-quick way was not built for (an awaitable from a lazy field, a list that is not a `list`), takes
-the ordinary path.
+quick way was not built for (an awaitable, a list that is not a `list`), takes the ordinary path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     GraphQLObjectType,
@@ -81,7 +80,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             results[name] = complete_leaf(leaf.shape.leaf, value)  # type: ignore[arg-type]
                             continue
                     except Exception:
-                        pass
+                        pass  # the field's own path, below, reports it
                 result = self.execute_field(
                     parent_type, source_value, details, Path(path, name, parent_type.name), None
                 )
@@ -94,15 +93,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if waiting:
                 self.settle_in_background([results[name] for name in waiting])
             raise
-        if not waiting:
-            return results
-
-        async def gathered() -> dict[str, Any]:
-            values = await gather_with_cancel(*(results[name] for name in waiting))
-            results.update(zip(waiting, values, strict=True))
-            return results
-
-        return gathered()
+        return _filled(results, waiting) if waiting else results
 
     def _selection(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Selection:
         key = (parent_type.name, id(fields))
@@ -145,7 +136,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     try:
                         return build(value)
                     except Exception:
-                        pass
+                        pass  # the field-by-field path, below, reports it
             completed = self._complete(step, step.shape, field_details_list, path, value)
         except Exception as error:
             self.handle_field_error(error, return_type, field_details_list, path)
@@ -232,16 +223,7 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if waiting:
                 self.settle_in_background([completed[index] for index in waiting])
             raise
-        if not waiting:
-            return completed
-
-        async def gathered() -> list[Any]:
-            results = await gather_with_cancel(*(completed[index] for index in waiting))
-            for index, result in zip(waiting, results, strict=True):
-                completed[index] = result
-            return completed
-
-        return gathered()
+        return _filled(completed, waiting) if waiting else completed
 
     async def _guarded(
         self,
@@ -255,3 +237,14 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as error:
             self.handle_field_error(error, return_type, details, path)
             return None
+
+
+C = TypeVar("C", dict[str, Any], list[Any])
+
+
+async def _filled(container: C, waiting: list[Any]) -> C:
+    """`container` with the awaitables at the `waiting` keys awaited together, in place."""
+    values = await gather_with_cancel(*(container[key] for key in waiting))
+    for key, value in zip(waiting, values, strict=True):
+        container[key] = value
+    return container

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -91,6 +92,7 @@ class ContextOnly:
     context: Any
 
 
+@cache  # plans are made per request; a signature is read once
 def _takes_self_and_info(function: Callable[..., Any]) -> bool:
     """True for `def f(self, info)`, the call the quick path makes (positionally)."""
     parameters = list(inspect.signature(function).parameters.values())
@@ -133,7 +135,7 @@ def plan_field(
         and not definition.extensions
         and not definition.arguments
         and not any(node.node.arguments for node in details)
-        and _takes_self_and_info(resolver.wrapped_func)  # type: ignore[arg-type]
+        and _takes_self_and_info(resolver.wrapped_func)
     ):
         function: Callable[[Any, Any], Any] = resolver.wrapped_func  # type: ignore[assignment]
         return Step(lambda source: function(source, info), True, shape, parent_type, field, message)

@@ -124,9 +124,10 @@ def _object(
         result = {}
         for name, read, complete, lazy in entries:
             value = read(source)
-            if is_awaitable(value) or (lazy and _unfinished(value, is_awaitable)):
-                if lazy:
-                    _unfinished(value, is_awaitable)
+            if lazy:
+                if _unfinished(value, is_awaitable):  # closed: the ordinary path reads again
+                    raise Unusual
+            elif is_awaitable(value):
                 raise Unusual  # graphql-core awaits it: the ordinary path will
             result[name] = complete(value)
         return result
