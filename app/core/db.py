@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.core.config import Settings
+from app.core.sqlite_driver import one_hop_dbapi
 from app.core.sqltypes import InternedUuid
 
 __all__ = [
@@ -106,7 +107,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=8, hide_parameters=True
+        url,
+        module=one_hop_dbapi() if url.get_driver_name() == "aiosqlite" else None,
+        pool_size=settings.db_pool_size,
+        max_overflow=8,
+        hide_parameters=True,
     )
     # SQLite keeps UUIDs as text: read each distinct one once (see `InternedUuid`).
     engine.dialect.colspecs = {**engine.dialect.colspecs, Uuid: InternedUuid}
