@@ -373,6 +373,8 @@ async def _measure(
             ),
         }
         for name, (through_app, by_hand) in scenarios.items():
+            if args.only and args.only.lower() not in name.lower():
+                continue
             for _ in range(args.warmup):
                 await through_app()
                 await by_hand()
@@ -409,6 +411,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--only", help="run only the scenarios whose name contains this text")
     args = parser.parse_args()
     report = asyncio.run(run(args))
     print_table(report)

@@ -84,16 +84,21 @@ class InternedUuid(Uuid[uuid.UUID]):
         if not self.as_uuid or (dialect.supports_native_uuid and self.native_uuid):
             return super().result_processor(dialect, coltype)  # type: ignore[no-untyped-call,no-any-return]
         known = self._known
-        limit = self.LIMIT
+        parse = self.parse
 
         def process(value: str | None) -> uuid.UUID | None:
             if value is None:
                 return None
-            found = known.get(value)
-            if found is None:
-                if len(known) >= limit:
-                    known.clear()
-                found = known[value] = uuid.UUID(value)
-            return found
+            return known.get(value) or parse(value)
 
         return process
+
+    @classmethod
+    def parse(cls, text: str) -> uuid.UUID:
+        """The UUID written as `text` (any form `uuid.UUID` reads), from the shared table."""
+        found = cls._known.get(text)
+        if found is None:
+            if len(cls._known) >= cls.LIMIT:
+                cls._known.clear()
+            found = cls._known[text] = uuid.UUID(text)
+        return found

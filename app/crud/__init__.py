@@ -1,7 +1,8 @@
 """Data access: one function per query, keyword-only arguments, always scoped to an organization.
 
 `keys` (organizations, API keys), `participants` (upsert, lookups, listing, enrollment), `programs`,
-`state` (batched derived state and assets), `assets`, `tiers`.
+`state` (batched derived state and assets), `state_documents` (a page's state in one statement),
+`assets`, `tiers`.
 Import the package: `crud.upsert_participant(...)`.
 """
 
@@ -67,6 +68,7 @@ from app.crud.state import (
     programs_by_participant,
     tiers_by_participant,
 )
+from app.crud.state_documents import StateDocuments, StateKind, state_documents
 from app.crud.tiers import (
     get_tier,
     held_levels,
@@ -83,6 +85,8 @@ __all__ = [
     "HeldTier",
     "HistoryFilter",
     "ParticipantRow",
+    "StateDocuments",
+    "StateKind",
     "assets_by_id",
     "assets_by_program",
     "balances_by_participant",
@@ -127,6 +131,7 @@ __all__ = [
     "programs_by_participant",
     "replace_levels",
     "revoke_api_key",
+    "state_documents",
     "tiers_by_participant",
     "tiers_by_program",
     "touch_api_key",

@@ -19,6 +19,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
 
+from app.crud import StateKind
 from app.graphql.context import Info
 from app.graphql.loaders import NOT_HELD, Loaders, held
 
@@ -58,23 +59,67 @@ def _selected_names(selections: Iterable[Selection]) -> set[str]:
     return names
 
 
+#: The kinds of state a Participant's fields read, and the loader each is kept in.
+_KINDS: tuple[tuple[frozenset[str], StateKind, str], ...] = (
+    (frozenset({"programs", "programIds"}), StateKind.PROGRAMS, "programs"),
+    (frozenset({"balances"}), StateKind.BALANCES, "balances"),
+    (frozenset({"counters"}), StateKind.COUNTERS, "counters"),
+    (frozenset({"tiers"}), StateKind.TIERS, "tiers"),
+)
+
+
 async def prefetch_participant_fields(
     loaders: Loaders, participant_ids: Sequence[uuid.UUID], node: Sequence[Selection]
 ) -> None:
-    """Load the lazy fields that `node` (a Participant's selections) asks for, for all ids."""
+    """Load the lazy fields that `node` (a Participant's selections) asks for, for all ids:
+    every kind of state in one statement, then the distinct programs and assets it names."""
     if not participant_ids:
         return
     names = _selected_names(node)
-    wanted: list[Awaitable[object]] = []
-    if names & {"programs", "programIds"}:
-        wanted.append(_primed(loaders.programs, participant_ids))
-    if "counters" in names:
-        wanted.append(_primed(loaders.counters, participant_ids))
-    if "tiers" in names:
-        wanted.append(_primed(loaders.tiers, participant_ids))
-    if "balances" in names:
-        wanted.append(_balances_with_assets(loaders, participant_ids, node))
-    await asyncio.gather(*wanted)
+    wanted = {
+        kind: getattr(loaders, attribute) for fields, kind, attribute in _KINDS if names & fields
+    }
+    missing = {
+        pid
+        for loader in wanted.values()
+        for pid in participant_ids
+        if held(loader, pid) is NOT_HELD
+    }
+    if not missing:
+        return
+    found = await loaders.state_documents(
+        [pid for pid in participant_ids if pid in missing], frozenset(wanted)
+    )
+    follow_ups: list[Awaitable[object]] = []
+    if StateKind.PROGRAMS in wanted:
+        follow_ups.append(
+            _programs(loaders, {pid: found.program_ids.get(pid, []) for pid in missing})
+        )
+    for kind, values in (
+        (StateKind.BALANCES, found.balances),
+        (StateKind.COUNTERS, found.counters),
+        (StateKind.TIERS, found.tiers),
+    ):
+        if kind in wanted:
+            wanted[kind].prime_many({pid: values.get(pid, []) for pid in missing})
+    if StateKind.BALANCES in wanted and "asset" in _selected_names(
+        selected_under(node, "balances")
+    ):
+        asset_ids = {b.asset_id for rows in found.balances.values() for b in rows}
+        follow_ups.append(_primed(loaders.assets, list(asset_ids)))
+    await asyncio.gather(*follow_ups)
+
+
+async def _programs(loaders: Loaders, program_ids: dict[uuid.UUID, list[uuid.UUID]]) -> None:
+    """Each participant's programs, from the few distinct programs read once."""
+    distinct = list({pid: None for ids in program_ids.values() for pid in ids})
+    programs = dict(zip(distinct, await _primed(loaders.program_by_id, distinct), strict=True))
+    loaders.programs.prime_many(
+        {
+            participant: [p for p in map(programs.get, ids) if p is not None]
+            for participant, ids in program_ids.items()
+        }
+    )
 
 
 async def _primed(loader: DataLoader[K, T], keys: Sequence[K]) -> list[T]:
@@ -90,14 +135,6 @@ async def _primed(loader: DataLoader[K, T], keys: Sequence[K]) -> list[T]:
         loader.prime_many(loaded)
         values.update(loaded)
     return [values[key] for key in keys]
-
-
-async def _balances_with_assets(
-    loaders: Loaders, participant_ids: Sequence[uuid.UUID], node: Sequence[Selection]
-) -> None:
-    balances = await _primed(loaders.balances, participant_ids)
-    if "asset" in _selected_names(selected_under(node, "balances")):
-        await _primed(loaders.assets, list({b.asset_id for rows in balances for b in rows}))
 
 
 def page_node_selections(info: Info) -> list[Selection]:

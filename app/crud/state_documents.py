@@ -1,0 +1,272 @@
+"""Several participants' programs, balances, counters and tiers in ONE statement.
+
+`state.py` reads each kind of state with its own statement. For a page of participants that
+asks for all of them, that is four statements, each with its own round trip, parameter
+expansion and row processing. Here each participant is one row, and each kind of state one
+JSON array in it, built by the database (`json_group_array` on SQLite, `json_agg` on
+PostgreSQL); only the kinds asked for are selected. The values come back as the same views
+(`HeldBalance`, `HeldCounter`, `HeldTier`) and in the same order as `state.py`'s queries give
+them. Programs come back as ids, in enrollment order: the caller reads the few distinct
+programs once.
+
+Values travel as JSON text, so each is read back by its type: decimals are sent as text (never
+as JSON numbers, which are floats), timestamps in ISO form, UUIDs as text.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Text, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.sqltypes import InternedUuid
+from app.crud.state import HeldBalance, HeldCounter, HeldTier
+from app.models import (
+    Balance,
+    Counter,
+    Enrollment,
+    EnrollmentStatus,
+    Participant,
+    ParticipantTier,
+    Tier,
+    TierLevel,
+)
+
+__all__ = ["StateDocuments", "StateKind", "state_documents"]
+
+
+class StateKind(enum.Enum):
+    PROGRAMS = "programs"
+    BALANCES = "balances"
+    COUNTERS = "counters"
+    TIERS = "tiers"
+
+
+@dataclass(frozen=True, slots=True)
+class StateDocuments:
+    """What `state_documents` read, by participant id. A participant without any of a kind is
+    absent from it, as from the per-kind queries; a kind not asked for stays empty."""
+
+    program_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+    balances: dict[uuid.UUID, list[HeldBalance]] = field(default_factory=dict)
+    counters: dict[uuid.UUID, list[HeldCounter]] = field(default_factory=dict)
+    tiers: dict[uuid.UUID, list[HeldTier]] = field(default_factory=dict)
+
+
+_uuid = InternedUuid.parse
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    """SQLite keeps naive UTC text; PostgreSQL's JSON carries the offset (see `UTCDateTime`)."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _balance(pid: uuid.UUID, item: list[Any]) -> HeldBalance:
+    asset_id, available, deferred, held = item
+    return HeldBalance(pid, _uuid(asset_id), Decimal(available), Decimal(deferred), Decimal(held))
+
+
+def _counter(pid: uuid.UUID, item: list[Any]) -> HeldCounter:
+    key, value, reset_after, last_reset_at = item
+    return HeldCounter(pid, key, Decimal(value), reset_after, _timestamp(last_reset_at))
+
+
+def _tier(pid: uuid.UUID, item: list[Any]) -> HeldTier:
+    program_id, key, level, rank, name, level_name, benefits, acquired, expires = item
+    return HeldTier(
+        pid,
+        _uuid(program_id),
+        key,
+        level,
+        rank,
+        name,
+        level_name,
+        benefits,
+        _timestamp(acquired),
+        _timestamp(expires),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One kind of state: its JSON array per participant, and how to read an item of it."""
+
+    #: (dialect name) → the correlated subquery giving one participant's array.
+    column: Callable[[str], ColumnElement[Any]]
+    #: An element's sort key (SQLite sorts in Python, see `_array`).
+    sort_key: Callable[[list[Any]], Any]
+    read: Callable[[uuid.UUID, list[Any]], Any]
+
+
+_P = Participant.__table__.c  # type: ignore[attr-defined]
+
+
+def _array(
+    dialect: str, items: Sequence[ColumnElement[Any]], order_by: Sequence[ColumnElement[Any]]
+) -> ColumnElement[Any]:
+    """One JSON array of `[*order_by, *items]` per participant (`[]` when it has none).
+
+    PostgreSQL orders inside the aggregate, with its collation, as `state.py`'s ORDER BY does.
+    SQLite (3.40 here) cannot order an aggregate: its elements carry their sort key in front
+    and are sorted after reading; SQLite's BINARY collation is Python's string order.
+    """
+    if dialect == "sqlite":
+        return func.json_group_array(func.json_array(*order_by, *items))
+    element = func.json_build_array(*order_by, *items)
+    return func.coalesce(
+        func.json_agg(aggregate_order_by(element, *order_by)), literal_column("'[]'::json")
+    )
+
+
+def _text(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Exact decimals as text on PostgreSQL (SQLite keeps them as text already)."""
+    return column if dialect == "sqlite" else cast(column, Text)
+
+
+def _json(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A JSON column embedded as JSON, not as a string holding JSON (SQLite keeps text)."""
+    return func.json(column) if dialect == "sqlite" else column
+
+
+def _programs(dialect: str) -> ColumnElement[Any]:
+    e = Enrollment.__table__.c  # type: ignore[attr-defined]
+    return (
+        select(_array(dialect, [], [e.created_at, e.program_id]))
+        .where(
+            e.organization_id == _P.organization_id,
+            e.participant_id == _P.id,
+            e.status == EnrollmentStatus.ACTIVE,
+        )
+        .scalar_subquery()
+    )
+
+
+def _balances(dialect: str) -> ColumnElement[Any]:
+    b = Balance.__table__.c  # type: ignore[attr-defined]
+    amounts = [_text(dialect, b[name]) for name in ("available", "deferred", "held")]
+    return (
+        select(_array(dialect, amounts, [b.asset_id]))
+        .where(b.organization_id == _P.organization_id, b.participant_id == _P.id)
+        .scalar_subquery()
+    )
+
+
+def _counters(dialect: str) -> ColumnElement[Any]:
+    c = Counter.__table__.c  # type: ignore[attr-defined]
+    items = [_text(dialect, c.value), c.reset_after, c.last_reset_at]
+    return (
+        select(_array(dialect, items, [c.key]))
+        .where(c.organization_id == _P.organization_id, c.participant_id == _P.id)
+        .scalar_subquery()
+    )
+
+
+def _tiers(dialect: str) -> ColumnElement[Any]:
+    pt = ParticipantTier.__table__.c  # type: ignore[attr-defined]
+    t = Tier.__table__.c  # type: ignore[attr-defined]
+    level = TierLevel.__table__.c  # type: ignore[attr-defined]
+    items = [
+        pt.level,
+        func.coalesce(level.rank, pt.rank),
+        t.display_name,
+        level.display_name,
+        _json(dialect, level.benefits),
+        pt.acquired_at,
+        pt.expires_at,
+    ]
+    return (
+        select(_array(dialect, items, [pt.program_id, pt.tier_key]))
+        .select_from(
+            ParticipantTier.__table__.outerjoin(  # type: ignore[attr-defined]
+                Tier.__table__,  # type: ignore[attr-defined]
+                and_(
+                    t.organization_id == pt.organization_id,
+                    t.program_id == pt.program_id,
+                    t.key == pt.tier_key,
+                ),
+            ).outerjoin(
+                TierLevel.__table__,  # type: ignore[attr-defined]
+                and_(level.tier_id == t.id, level.key == pt.level),
+            )
+        )
+        .where(pt.organization_id == _P.organization_id, pt.participant_id == _P.id)
+        .scalar_subquery()
+    )
+
+
+def _program_id(_pid: uuid.UUID, item: list[Any]) -> uuid.UUID:
+    _enrolled_at, program_id = item
+    return _uuid(program_id)
+
+
+# Each element starts with its sort key; where the key is also data (a balance's asset id, a
+# counter's key, a tier's program and key) the reader takes it from there.
+_PARTS: dict[StateKind, _Part] = {
+    StateKind.PROGRAMS: _Part(_programs, itemgetter(0, 1), _program_id),
+    StateKind.BALANCES: _Part(_balances, itemgetter(0), _balance),
+    StateKind.COUNTERS: _Part(_counters, itemgetter(0), _counter),
+    StateKind.TIERS: _Part(_tiers, itemgetter(0, 1), _tier),
+}
+
+
+@cache
+def _statement(dialect: str, kinds: tuple[StateKind, ...]) -> Any:
+    """Built once per dialect and choice of kinds, run with bound parameters."""
+    columns = [_PARTS[kind].column(dialect).label(kind.value) for kind in kinds]
+    return select(_P.id, *columns).where(
+        _P.organization_id == bindparam("organization_id"),
+        _P.id.in_(bindparam("participant_ids", expanding=True)),
+    )
+
+
+async def state_documents(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    participant_ids: Sequence[uuid.UUID],
+    kinds: frozenset[StateKind],
+) -> StateDocuments:
+    """The `kinds` of state of each of `participant_ids` (within the organization)."""
+    found = StateDocuments()
+    if not kinds or not participant_ids:
+        return found
+    dialect = session.get_bind().dialect.name
+    chosen = tuple(kind for kind in StateKind if kind in kinds)
+    result = await session.execute(
+        _statement(dialect, chosen),
+        {"organization_id": organization_id, "participant_ids": list(participant_ids)},
+    )
+    targets: dict[StateKind, dict[uuid.UUID, list[Any]]] = {
+        StateKind.PROGRAMS: found.program_ids,
+        StateKind.BALANCES: found.balances,
+        StateKind.COUNTERS: found.counters,
+        StateKind.TIERS: found.tiers,
+    }
+    sorting = dialect == "sqlite"
+    loads = orjson.loads
+    for row in result.all():
+        pid = row[0]
+        for kind, document in zip(chosen, row[1:], strict=True):
+            part = _PARTS[kind]
+            # SQLite hands back JSON text; asyncpg, as SQLAlchemy sets it up, decodes json.
+            items = loads(document) if isinstance(document, str) else document
+            if not items:
+                continue  # like the per-kind queries: a participant without any is absent
+            if sorting:
+                items.sort(key=part.sort_key)
+            targets[kind][pid] = [part.read(pid, item) for item in items]
+    return found
