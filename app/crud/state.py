@@ -150,6 +150,11 @@ class HeldTier:
     acquired_at: datetime | None
     expires_at: datetime | None
 
+    @property
+    def key(self) -> str:
+        """The tier's key (GraphQL's `ParticipantTier.key`)."""
+        return self.tier_key
+
 
 _TIERS = (
     sa_select(
