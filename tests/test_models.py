@@ -36,11 +36,18 @@ async def test_sqlite_connections_are_tuned(db: Database) -> None:
     async with db.read() as session:
         pragmas = {
             name: (await session.execute(text(f"PRAGMA {name}"))).scalar_one()
-            for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
+            for name in (
+                "journal_mode",
+                "busy_timeout",
+                "synchronous",
+                "foreign_keys",
+                "cache_size",
+            )
         }
     assert pragmas == {
         "journal_mode": "wal",
         "busy_timeout": 5000,
         "synchronous": 1,
         "foreign_keys": 1,
+        "cache_size": -16 * 1024,  # KiB
     }

@@ -116,6 +116,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     # SQLite keeps UUIDs as text: read each distinct one once (see `InternedUuid`).
     engine.dialect.colspecs = {**engine.dialect.colspecs, Uuid: InternedUuid}
     busy_timeout = settings.sqlite_busy_timeout_ms
+    cache_kib = settings.sqlite_cache_mb * 1024
 
     @event.listens_for(engine.sync_engine, "connect")
     def _tune(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -129,6 +130,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "foreign_keys=ON",
+            f"cache_size=-{cache_kib}",  # negative: KiB, not pages
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

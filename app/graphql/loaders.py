@@ -35,7 +35,7 @@ from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
-__all__ = ["NOT_HELD", "Loaders", "held", "now_or_later"]
+__all__ = ["NOT_HELD", "Loaders", "PageReads", "held", "now_or_later"]
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -158,26 +158,40 @@ def _counters_as_of(
     return query
 
 
-#: Several kinds of state of many participants, read in one statement (see `app.graphql.prefetch`).
-ReadState = Callable[[Sequence[uuid.UUID], frozenset[StateKind]], Awaitable[StateDocuments]]
+@dataclass(frozen=True, slots=True)
+class PageReads:
+    """Not loaders: what the state loaders read, for a whole page of participants at once (see
+    `app.graphql.prefetch`). Each read opens its own session, so they may run together."""
 
+    db: Database
+    organization_id: uuid.UUID
+    now: datetime
 
-def _state_documents(db: Database, organization_id: uuid.UUID, now: datetime) -> ReadState:
-    async def read(
-        participant_ids: Sequence[uuid.UUID], kinds: frozenset[StateKind]
+    async def state(
+        self, participant_ids: Sequence[uuid.UUID], kinds: frozenset[StateKind]
     ) -> StateDocuments:
-        async with db.lookup() as session:
+        async with self.db.lookup() as session:
             found = await crud.state_documents(
                 session,
-                organization_id=organization_id,
+                organization_id=self.organization_id,
                 participant_ids=participant_ids,
                 kinds=kinds,
             )
         for pid, rows in found.counters.items():
-            found.counters[pid] = [effective(c, now) for c in rows]
+            found.counters[pid] = [effective(c, self.now) for c in rows]
         return found
 
-    return read
+    async def programs(self, participant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Program]:
+        async with self.db.lookup() as session:
+            return await crud.programs_of_participants(
+                session, organization_id=self.organization_id, participant_ids=participant_ids
+            )
+
+    async def assets(self, participant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+        async with self.db.lookup() as session:
+            return await crud.assets_held_by_participants(
+                session, organization_id=self.organization_id, participant_ids=participant_ids
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +211,7 @@ class Loaders:
     program_participants: DataLoader[PageKey, ParticipantPage]
     state_history: DataLoader[PageKey, Page[StateChange]]
     activity: DataLoader[PageKey, Page[tuple[Posting, JournalEntry]]]
-    #: Not a loader: reads what the loaders above would, for a whole page at once.
-    state_documents: ReadState
+    page: PageReads
 
     @classmethod
     def create(
@@ -240,7 +253,7 @@ class Loaders:
                     position=position,
                 )
             ),
-            state_documents=_state_documents(db, organization_id, now),
+            page=PageReads(db, organization_id, now),
             activity=_pages(
                 lambda ids, limit, position, given: ledger_views.activity_pages(
                     db,

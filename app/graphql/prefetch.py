@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
@@ -22,6 +22,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from app.crud import StateKind
 from app.graphql.context import Info
 from app.graphql.loaders import NOT_HELD, Loaders, held
+from app.models import Asset, Program
 
 __all__ = ["page_node_selections", "prefetch_participant_fields", "selected_under"]
 
@@ -72,7 +73,8 @@ async def prefetch_participant_fields(
     loaders: Loaders, participant_ids: Sequence[uuid.UUID], node: Sequence[Selection]
 ) -> None:
     """Load the lazy fields that `node` (a Participant's selections) asks for, for all ids:
-    every kind of state in one statement, then the distinct programs and assets it names."""
+    every kind of state in one statement and, at the same time, the programs and assets the
+    participants have (each read in its own session)."""
     if not participant_ids:
         return
     names = _selected_names(node)
@@ -87,31 +89,40 @@ async def prefetch_participant_fields(
     }
     if not missing:
         return
-    found = await loaders.state_documents(
-        [pid for pid in participant_ids if pid in missing], frozenset(wanted)
+    ids = [pid for pid in participant_ids if pid in missing]
+    with_programs = StateKind.PROGRAMS in wanted
+    with_assets = StateKind.BALANCES in wanted and "asset" in _selected_names(
+        selected_under(node, "balances")
     )
-    follow_ups: list[Awaitable[object]] = []
-    if StateKind.PROGRAMS in wanted:
-        follow_ups.append(
-            _programs(loaders, {pid: found.program_ids.get(pid, []) for pid in missing})
-        )
+    programs_read: Awaitable[dict[uuid.UUID, Program]] = (
+        loaders.page.programs(ids) if with_programs else _none()
+    )
+    assets_read: Awaitable[dict[uuid.UUID, Asset]] = (
+        loaders.page.assets(ids) if with_assets else _none()
+    )
+    found, programs, assets = await asyncio.gather(
+        loaders.page.state(ids, frozenset(wanted)), programs_read, assets_read
+    )
+    loaders.program_by_id.prime_many(programs)
+    loaders.assets.prime_many(assets)
     for kind, values in (
         (StateKind.BALANCES, found.balances),
         (StateKind.COUNTERS, found.counters),
         (StateKind.TIERS, found.tiers),
     ):
         if kind in wanted:
-            wanted[kind].prime_many({pid: values.get(pid, []) for pid in missing})
-    if StateKind.BALANCES in wanted and "asset" in _selected_names(
-        selected_under(node, "balances")
-    ):
-        asset_ids = {b.asset_id for rows in found.balances.values() for b in rows}
-        follow_ups.append(_primed(loaders.assets, list(asset_ids)))
-    await asyncio.gather(*follow_ups)
+            wanted[kind].prime_many({pid: values.get(pid, []) for pid in ids})
+    if with_programs:
+        await _prime_programs(loaders, {pid: found.program_ids.get(pid, []) for pid in ids})
 
 
-async def _programs(loaders: Loaders, program_ids: dict[uuid.UUID, list[uuid.UUID]]) -> None:
-    """Each participant's programs, from the few distinct programs read once."""
+async def _none() -> dict[Any, Any]:
+    return {}
+
+
+async def _prime_programs(loaders: Loaders, program_ids: dict[uuid.UUID, list[uuid.UUID]]) -> None:
+    """Each participant's programs, in enrollment order, from `program_by_id` (primed above; a
+    program enrolled in between the two reads is read now)."""
     distinct = list({pid: None for ids in program_ids.values() for pid in ids})
     programs = dict(zip(distinct, await _primed(loaders.program_by_id, distinct), strict=True))
     loaders.programs.prime_many(

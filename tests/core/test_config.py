@@ -21,6 +21,7 @@ def test_environment_overrides() -> None:
             "PORT": "9000",
             "DB_POOL_SIZE": "3",
             "SQLITE_BUSY_TIMEOUT_MS": "250",
+            "SQLITE_CACHE_MB": "64",
             "GRAPHQL_IDE": "false",
             "DB_STATEMENT_CACHE_SIZE": "0",
             "DB_COMMAND_TIMEOUT": "2.5",
@@ -31,5 +32,5 @@ def test_environment_overrides() -> None:
     assert (settings.db_command_timeout_s, settings.db_pool_recycle_s) == (2.5, 60)
     assert settings.database_url == "postgresql+asyncpg://u@db:5432/x"
     assert (settings.host, settings.port, settings.db_pool_size) == ("0.0.0.0", 9000, 3)
-    assert settings.sqlite_busy_timeout_ms == 250
+    assert (settings.sqlite_busy_timeout_ms, settings.sqlite_cache_mb) == (250, 64)
     assert settings.graphql_ide is False
