@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -18,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from app import crud
 from app.core.db import Database
 from app.crud import HeldBalance, HeldCounter, HeldTier, StateDocuments, StateKind
+from app.graphql.loader import NOT_HELD, Loader, held
 from app.models import (
     Asset,
     JournalEntry,
@@ -35,29 +35,11 @@ from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
-__all__ = ["NOT_HELD", "Loaders", "PageReads", "held", "now_or_later"]
+__all__ = ["Loaders", "PageReads", "now_or_later"]
 
 K = TypeVar("K")
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-#: What `held` answers for a key whose value the loader does not hold (yet).
-NOT_HELD: Any = object()
-
-
-def held(loader: DataLoader[K, T], key: K) -> T:
-    """The value `loader` already holds for `key`, else `NOT_HELD`."""
-    future = loader.cache_map.get(key)
-    if future is not None and future.done() and not future.cancelled() and not future.exception():
-        return future.result()
-    return NOT_HELD  # type: ignore[no-any-return]
-
-
-#: Per loader (so per request): a loaded value's conversion, by the value's identity.
-_shown: WeakKeyDictionary[DataLoader[Any, Any], dict[tuple[int, object], tuple[Any, Any]]] = (
-    WeakKeyDictionary()
-)
 
 
 def now_or_later(
@@ -73,7 +55,7 @@ def now_or_later(
     if value is not NOT_HELD:
         if not shared:
             return convert(value)
-        memo = _shown.setdefault(loader, {})
+        memo = loader.shown if isinstance(loader, Loader) else {}
         known = memo.get((id(value), convert))
         if known is not None and known[0] is value:
             return known[1]  # type: ignore[no-any-return]
@@ -92,7 +74,7 @@ def _grouped(
     organization_id: uuid.UUID,
     query: Callable[..., Awaitable[dict[uuid.UUID, list[T]]]],
     argument: str = "participant_ids",
-) -> DataLoader[uuid.UUID, list[T]]:
+) -> Loader[uuid.UUID, list[T]]:
     """A loader of lists by parent id (a participant's balances, a program's assets, …)."""
 
     async def load(parent_ids: list[uuid.UUID]) -> Sequence[list[T]]:
@@ -100,7 +82,7 @@ def _grouped(
             found = await query(session, organization_id=organization_id, **{argument: parent_ids})
         return [found.get(pid, []) for pid in parent_ids]
 
-    return DataLoader(load_fn=load, max_batch_size=500)
+    return Loader(load_fn=load, max_batch_size=500)
 
 
 #: One page of a parent's children: (parent id, page size, position after, filter).
@@ -110,7 +92,7 @@ P = TypeVar("P")
 
 def _pages(
     fetch: Callable[[list[uuid.UUID], int, Any, Any], Awaitable[dict[uuid.UUID, P]]],
-) -> DataLoader[PageKey, P]:
+) -> Loader[PageKey, P]:
     """A loader of pages per parent (a program's participants, a participant's history or
     activity): the parents asked for with the same page arguments share one statement."""
 
@@ -125,7 +107,7 @@ def _pages(
         return [pages[key] for key in keys]
 
     # SQLite allows at most 500 arms in one UNION ALL.
-    return DataLoader(load_fn=load, max_batch_size=250)
+    return Loader(load_fn=load, max_batch_size=250)
 
 
 def _lookup(
@@ -133,13 +115,13 @@ def _lookup(
     organization_id: uuid.UUID,
     query: Callable[..., Awaitable[dict[K, T]]],
     argument: str,
-) -> DataLoader[K, T | None]:
+) -> Loader[K, T | None]:
     async def load(keys: list[K]) -> Sequence[T | None]:
         async with db.lookup() as session:
             found = await query(session, organization_id=organization_id, **{argument: keys})
         return [found.get(key) for key in keys]
 
-    return DataLoader(load_fn=load, max_batch_size=500)
+    return Loader(load_fn=load, max_batch_size=500)
 
 
 def _counters_as_of(
@@ -196,21 +178,21 @@ class PageReads:
 
 @dataclass(frozen=True, slots=True)
 class Loaders:
-    participant_by_id: DataLoader[uuid.UUID, Participant | None]
-    participant_by_external_id: DataLoader[str, Participant | None]
-    programs: DataLoader[uuid.UUID, list[Program]]
-    balances: DataLoader[uuid.UUID, list[HeldBalance]]
-    counters: DataLoader[uuid.UUID, list[HeldCounter]]
-    tiers: DataLoader[uuid.UUID, list[HeldTier]]
-    assets: DataLoader[uuid.UUID, Asset | None]
-    program_by_id: DataLoader[uuid.UUID, Program | None]
-    asset_program_ids: DataLoader[uuid.UUID, list[uuid.UUID]]
-    program_assets: DataLoader[uuid.UUID, list[Asset]]
-    program_tiers: DataLoader[uuid.UUID, list[Tier]]
-    tier_levels: DataLoader[uuid.UUID, list[TierLevel]]
-    program_participants: DataLoader[PageKey, ParticipantPage]
-    state_history: DataLoader[PageKey, Page[StateChange]]
-    activity: DataLoader[PageKey, Page[tuple[Posting, JournalEntry]]]
+    participant_by_id: Loader[uuid.UUID, Participant | None]
+    participant_by_external_id: Loader[str, Participant | None]
+    programs: Loader[uuid.UUID, list[Program]]
+    balances: Loader[uuid.UUID, list[HeldBalance]]
+    counters: Loader[uuid.UUID, list[HeldCounter]]
+    tiers: Loader[uuid.UUID, list[HeldTier]]
+    assets: Loader[uuid.UUID, Asset | None]
+    program_by_id: Loader[uuid.UUID, Program | None]
+    asset_program_ids: Loader[uuid.UUID, list[uuid.UUID]]
+    program_assets: Loader[uuid.UUID, list[Asset]]
+    program_tiers: Loader[uuid.UUID, list[Tier]]
+    tier_levels: Loader[uuid.UUID, list[TierLevel]]
+    program_participants: Loader[PageKey, ParticipantPage]
+    state_history: Loader[PageKey, Page[StateChange]]
+    activity: Loader[PageKey, Page[tuple[Posting, JournalEntry]]]
     page: PageReads
 
     @classmethod
@@ -270,8 +252,7 @@ class Loaders:
     def forget(self, participant_id: uuid.UUID) -> None:
         """Drop what this request has cached about a participant that was just written."""
         for loader in (self.programs, self.balances, self.counters, self.tiers):
-            if loader.cache_map.get(participant_id) is not None:  # clear() raises when absent
-                loader.clear(participant_id)
+            loader.clear(participant_id)
         self.state_history.clear_all()
         self.activity.clear_all()
 

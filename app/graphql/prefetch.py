@@ -21,7 +21,8 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from app.crud import StateKind
 from app.graphql.context import Info
-from app.graphql.loaders import NOT_HELD, Loaders, held
+from app.graphql.loader import NOT_HELD, held
+from app.graphql.loaders import Loaders
 from app.models import Asset, Program
 
 __all__ = ["page_node_selections", "prefetch_participant_fields", "selected_under"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import types
 import uuid
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -115,3 +117,38 @@ async def test_awaitables_and_resolver_shapes_answer_as_graphql_core_does(query:
     assert answers[0] == answers[1]
     assert loads[0] == loads[1]
     assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+def test_is_awaitable_answers_by_type_only_where_instances_cannot_differ() -> None:
+    from app.graphql.execution import is_awaitable
+
+    @dataclass(frozen=True, slots=True)
+    class Row:
+        value: int
+
+    class Loose:
+        pass
+
+    assert not is_awaitable(Row(1))
+    assert not is_awaitable(Row(2))  # answered from the type now
+
+    loose = Loose()
+    assert not is_awaitable(loose)
+    loose.__await__ = lambda: iter(())  # type: ignore[attr-defined]
+    assert is_awaitable(loose)  # instances with a __dict__ are still asked one by one
+
+    @types.coroutine
+    def generator_based() -> Any:
+        yield
+
+    plain_generator = (n for n in range(1))
+    assert not is_awaitable(plain_generator)
+    awaitable_generator = generator_based()
+    assert is_awaitable(awaitable_generator)  # the flag is on the instance: never cached by type
+
+    async def native() -> None:
+        return None
+
+    coroutine = native()
+    assert is_awaitable(coroutine)
+    coroutine.close()
