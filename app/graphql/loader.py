@@ -12,7 +12,7 @@ from asyncio import Future
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader, DefaultCache
 
 __all__ = ["NOT_HELD", "Loader", "held"]
 
@@ -44,7 +44,21 @@ class Loader(DataLoader[K, T]):
         future.set_result(value)
         return future
 
+    @property
+    def empty(self) -> bool:
+        """True while it holds no value and no key waits in a batch (a fresh loader)."""
+        cache = self.cache_map
+        return (
+            not self.ready
+            and isinstance(cache, DefaultCache)
+            and not cache.cache_map
+            and (self.batch is None or self.batch.dispatched)
+        )
+
     def prime_many(self, data: Mapping[K, T], force: bool = False) -> None:
+        if self.empty:  # everything is taken: no per-key checks (a page primes 100s of keys)
+            self.ready.update(data)
+            return
         taken = {
             key: value
             for key, value in data.items()

@@ -35,7 +35,7 @@ from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
-__all__ = ["Loaders", "PageReads", "now_or_later"]
+__all__ = ["Loaders", "PageReads", "converted_once", "now_or_later"]
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -48,25 +48,30 @@ def now_or_later(
     """`convert(value)` right away when the loader already holds `key`'s value, else an awaitable.
 
     A resolver that returns a plain value costs GraphQL no task and no await; the loader still
-    batches every key that is not cached yet. `shared`: the value is converted once per request
-    and the result reused, for a row that many nodes point at (the asset of 200 balances).
+    batches every key that is not cached yet. `shared`: see `converted_once`.
     """
     value = held(loader, key)
     if value is not NOT_HELD:
-        if not shared:
-            return convert(value)
-        memo = loader.shown if isinstance(loader, Loader) else {}
-        known = memo.get((id(value), convert))
-        if known is not None and known[0] is value:
-            return known[1]  # type: ignore[no-any-return]
-        shown = convert(value)
-        memo[(id(value), convert)] = (value, shown)
-        return shown
+        return converted_once(loader, value, convert) if shared else convert(value)
 
     async def later() -> R:
         return convert(await loader.load(key))
 
     return later()
+
+
+def converted_once(loader: DataLoader[Any, Any], value: T, convert: Callable[[T], R]) -> R:
+    """`convert(value)`, done once per request for a row many nodes point at (the asset of 200
+    balances, the program of 100 participants) and the result reused; by the row's identity."""
+    memo = loader.shown if isinstance(loader, Loader) else None
+    if memo is None:
+        return convert(value)
+    known = memo.get((id(value), convert))
+    if known is not None and known[0] is value:
+        return known[1]  # type: ignore[no-any-return]
+    shown = convert(value)
+    memo[(id(value), convert)] = (value, shown)
+    return shown
 
 
 def _grouped(

@@ -82,15 +82,18 @@ async def prefetch_participant_fields(
     wanted = {
         kind: getattr(loaders, attribute) for fields, kind, attribute in _KINDS if names & fields
     }
-    missing = {
-        pid
-        for loader in wanted.values()
-        for pid in participant_ids
-        if held(loader, pid) is NOT_HELD
-    }
-    if not missing:
+    if all(loader.empty for loader in wanted.values()):
+        ids = list(participant_ids)  # a fresh request: nothing to check key by key
+    else:
+        missing = {
+            pid
+            for loader in wanted.values()
+            for pid in participant_ids
+            if held(loader, pid) is NOT_HELD
+        }
+        ids = [pid for pid in participant_ids if pid in missing]
+    if not ids:
         return
-    ids = [pid for pid in participant_ids if pid in missing]
     with_programs = StateKind.PROGRAMS in wanted
     with_assets = StateKind.BALANCES in wanted and "asset" in _selected_names(
         selected_under(node, "balances")

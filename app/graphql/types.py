@@ -14,8 +14,8 @@ from app import models
 from app.crud import HeldBalance, HeldCounter, HeldTier, ParticipantRow
 from app.graphql.activity import ActivityConnection, LedgerActivityFilter, resolve_activity
 from app.graphql.context import Info
-from app.graphql.lazy import Lazy, described_field, each, lazy_field
-from app.graphql.loaders import now_or_later
+from app.graphql.lazy import Lazy, described_field, lazy_field
+from app.graphql.loaders import converted_once, now_or_later
 from app.graphql.program_types import Asset, Program
 from app.graphql.state_history import (
     StateChangeConnection,
@@ -115,7 +115,12 @@ class Participant:
 
     @lazy_field(list[Program])
     def programs(self, info: Info) -> Lazy[list[Program]]:
-        return now_or_later(info.context.loaders.programs, self.id, each(Program.from_model))
+        loader = info.context.loaders.programs
+        return now_or_later(
+            loader,
+            self.id,
+            lambda rows: [converted_once(loader, row, Program.from_model) for row in rows],
+        )
 
     # The three below answer with the rows read (see `Balance`): no object per row to build.
 

@@ -66,3 +66,16 @@ async def test_a_key_waiting_in_an_unsent_batch_is_answered_by_priming() -> None
     loader.prime("a", "primed")
     assert list(await asyncio.gather(waiting, other)) == ["primed", "loaded b"]
     assert calls == [["b"]]
+
+
+async def test_empty_while_it_holds_and_awaits_nothing() -> None:
+    loader = _loader([])
+    assert loader.empty
+    waiting = loader.load("a")
+    assert not loader.empty  # a key waits in the batch
+    await waiting
+    assert not loader.empty
+    loader.clear_all()
+    assert loader.empty
+    loader.prime("b", "B")
+    assert not loader.empty
