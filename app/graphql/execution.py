@@ -10,11 +10,7 @@ quick way was not built for (an awaitable, a list that is not a `list`), takes t
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable
-from datetime import datetime
-from decimal import Decimal
-from types import GeneratorType
 from typing import Any, TypeVar
 
 from graphql import (
@@ -25,48 +21,13 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from graphql.pyutils.undefined import UndefinedType
-from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from app.graphql.awaitables import is_awaitable
 from app.graphql.field_steps import ContextOnly, Shape, Step, plan_field
 from app.graphql.subtrees import Build, compile_subtree
 
-__all__ = ["QuickExecutionContext", "is_awaitable"]
-
-#: Types whose instances are never awaitable; grows as `is_awaitable` meets more.
-_NEVER_AWAITABLE: set[type] = {
-    type(None),
-    bool,
-    int,
-    float,
-    str,
-    bytes,
-    list,
-    tuple,
-    dict,
-    uuid.UUID,
-    Decimal,
-    datetime,
-}
-
-
-def is_awaitable(value: Any) -> bool:
-    """Strawberry's `optimized_is_awaitable`, answered by type for types known to be plain.
-
-    It is asked of every value a page completes (~4,000), and outside its short list of
-    built-ins it checks each instance at length. A type whose instances have no `__dict__`
-    cannot be made awaitable per instance, so once one instance is not, none is (generators,
-    which are awaitable by a flag on the instance, aside).
-    """
-    kind = type(value)
-    if kind in _NEVER_AWAITABLE:
-        return False
-    if optimized_is_awaitable(value):
-        return True
-    if not hasattr(value, "__dict__") and kind is not GeneratorType:
-        _NEVER_AWAITABLE.add(kind)
-    return False
-
+__all__ = ["QuickExecutionContext"]
 
 #: A selection's fields in order: response name, field group, and the step when the field is a
 #: plain leaf (read and coerced inline by `execute_fields`).
