@@ -71,8 +71,6 @@ from app.crud.state import (
 from app.crud.state_documents import (
     StateDocuments,
     StateKind,
-    assets_held_by_participants,
-    programs_of_participants,
     state_documents,
 )
 from app.crud.tiers import (
@@ -95,7 +93,6 @@ __all__ = [
     "StateKind",
     "assets_by_id",
     "assets_by_program",
-    "assets_held_by_participants",
     "balances_by_participant",
     "counters_by_participant",
     "create_api_key",
@@ -136,7 +133,6 @@ __all__ = [
     "program_ids_by_asset",
     "programs_by_id",
     "programs_by_participant",
-    "programs_of_participants",
     "replace_levels",
     "revoke_api_key",
     "state_documents",

@@ -27,7 +27,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Text,
     and_,
@@ -43,25 +42,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.sqltypes import InternedUuid
 from app.crud.state import HeldBalance, HeldCounter, HeldTier
 from app.models import (
-    Asset,
     Balance,
     Counter,
     Enrollment,
     EnrollmentStatus,
     Participant,
     ParticipantTier,
-    Program,
     Tier,
     TierLevel,
 )
 
-__all__ = [
-    "StateDocuments",
-    "StateKind",
-    "assets_held_by_participants",
-    "programs_of_participants",
-    "state_documents",
-]
+__all__ = ["StateDocuments", "StateKind", "state_documents"]
 
 
 class StateKind(enum.Enum):
@@ -288,48 +279,3 @@ async def state_documents(
                 items.sort(key=part.sort_key)
             targets[kind][pid] = [part.read(pid, item) for item in items]
     return found
-
-
-# The programs and assets a page's state names, read by the same participant ids rather than by
-# the ids the state holds, so that they can be read while the state is (no statement waits for
-# another).
-_E = Enrollment.__table__.c  # type: ignore[attr-defined]
-_B = Balance.__table__.c  # type: ignore[attr-defined]
-_IDS: BindParameter[list[uuid.UUID]] = bindparam("participant_ids", expanding=True)
-_ORG: BindParameter[uuid.UUID] = bindparam("organization_id")
-_PROGRAMS_OF = select(Program).where(
-    Program.organization_id == _ORG,  # type: ignore[arg-type]
-    Program.id.in_(  # type: ignore[attr-defined]
-        select(_E.program_id).where(
-            _E.organization_id == _ORG,
-            _E.participant_id.in_(_IDS),
-            _E.status == EnrollmentStatus.ACTIVE,
-        )
-    ),
-)
-_ASSETS_HELD = select(Asset).where(
-    Asset.organization_id == _ORG,  # type: ignore[arg-type]
-    Asset.id.in_(  # type: ignore[attr-defined]
-        select(_B.asset_id).where(_B.organization_id == _ORG, _B.participant_id.in_(_IDS))
-    ),
-)
-
-
-async def programs_of_participants(
-    session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Program]:
-    """The programs any of the participants is actively enrolled in, by id."""
-    rows = await session.scalars(
-        _PROGRAMS_OF, {"organization_id": organization_id, "participant_ids": list(participant_ids)}
-    )
-    return {row.id: row for row in rows}
-
-
-async def assets_held_by_participants(
-    session: AsyncSession, *, organization_id: uuid.UUID, participant_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Asset]:
-    """The assets any of the participants has a balance of, by id."""
-    rows = await session.scalars(
-        _ASSETS_HELD, {"organization_id": organization_id, "participant_ids": list(participant_ids)}
-    )
-    return {row.id: row for row in rows}

@@ -147,8 +147,8 @@ def _counters_as_of(
 
 @dataclass(frozen=True, slots=True)
 class PageReads:
-    """Not loaders: what the state loaders read, for a whole page of participants at once (see
-    `app.graphql.prefetch`). Each read opens its own session, so they may run together."""
+    """Not a loader: what the state loaders read, for a whole page of participants at once, in
+    one statement (see `app.graphql.prefetch`)."""
 
     db: Database
     organization_id: uuid.UUID
@@ -167,18 +167,6 @@ class PageReads:
         for pid, rows in found.counters.items():
             found.counters[pid] = [effective(c, self.now) for c in rows]
         return found
-
-    async def programs(self, participant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Program]:
-        async with self.db.lookup() as session:
-            return await crud.programs_of_participants(
-                session, organization_id=self.organization_id, participant_ids=participant_ids
-            )
-
-    async def assets(self, participant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Asset]:
-        async with self.db.lookup() as session:
-            return await crud.assets_held_by_participants(
-                session, organization_id=self.organization_id, participant_ids=participant_ids
-            )
 
 
 @dataclass(frozen=True, slots=True)
