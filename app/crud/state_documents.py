@@ -16,6 +16,7 @@ as JSON numbers, which are floats), timestamps in ISO form, UUIDs as text.
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -119,6 +120,9 @@ class _Part:
     #: An element's sort key (SQLite sorts in Python, see `_array`).
     sort_key: Callable[[list[Any]], Any]
     read: Callable[[uuid.UUID, list[Any]], Any]
+    #: Reads the array's JSON text (SQLite). orjson, except where users' JSON travels: it reads
+    #: integers past 64 bits as floats, `json` keeps them exact, as the JSON columns do.
+    loads: Callable[[str], Any] = orjson.loads
 
 
 _P = Participant.__table__.c  # type: ignore[attr-defined]
@@ -228,7 +232,7 @@ _PARTS: dict[StateKind, _Part] = {
     StateKind.PROGRAMS: _Part(_programs, itemgetter(0, 1), _program_id),
     StateKind.BALANCES: _Part(_balances, itemgetter(0), _balance),
     StateKind.COUNTERS: _Part(_counters, itemgetter(0), _counter),
-    StateKind.TIERS: _Part(_tiers, itemgetter(0, 1), _tier),
+    StateKind.TIERS: _Part(_tiers, itemgetter(0, 1), _tier, json.loads),  # benefits
 }
 
 
@@ -266,13 +270,12 @@ async def state_documents(
         StateKind.TIERS: found.tiers,
     }
     sorting = dialect == "sqlite"
-    loads = orjson.loads
     for row in result.all():
         pid = row[0]
         for kind, document in zip(chosen, row[1:], strict=True):
             part = _PARTS[kind]
             # SQLite hands back JSON text; asyncpg, as SQLAlchemy sets it up, decodes json.
-            items = loads(document) if isinstance(document, str) else document
+            items = part.loads(document) if isinstance(document, str) else document
             if not items:
                 continue  # like the per-kind queries: a participant without any is absent
             if sorting:

@@ -55,7 +55,7 @@ async def _seed(db: Database, org: uuid.UUID) -> list[uuid.UUID]:
                 key="gold",
                 rank=7,
                 display_name="Gold",
-                benefits={"lounge": True, "multiplier": 1.5},
+                benefits={"lounge": True, "multiplier": 1.5, "points": 2**70 + 1},
             )
         )
         full, partial, _empty = people
@@ -137,7 +137,7 @@ async def test_reads_what_the_per_kind_queries_read(db: Database, org: IssuedKey
     gold = next(t for t in found.tiers[full] if t.level == "gold")
     assert (gold.rank, gold.benefits, gold.expires_at) == (
         7,
-        {"lounge": True, "multiplier": 1.5},
+        {"lounge": True, "multiplier": 1.5, "points": 2**70 + 1},  # exact, past 64 bits
         START + timedelta(days=365),
     )
     assert ids[2] not in found.balances  # nothing held: absent, as from the per-kind queries

@@ -120,7 +120,7 @@ async def test_awaitables_and_resolver_shapes_answer_as_graphql_core_does(query:
 
 
 def test_is_awaitable_answers_by_type_only_where_instances_cannot_differ() -> None:
-    from app.graphql.execution import is_awaitable
+    from app.graphql.awaitables import is_awaitable
 
     @dataclass(frozen=True, slots=True)
     class Row:
