@@ -50,7 +50,10 @@ def now_or_later(
     A resolver that returns a plain value costs GraphQL no task and no await; the loader still
     batches every key that is not cached yet. `shared`: see `converted_once`.
     """
-    value = held(loader, key)
+    ready = loader.ready if isinstance(loader, Loader) else None
+    value = ready.get(key, NOT_HELD) if ready is not None else NOT_HELD
+    if value is NOT_HELD:
+        value = held(loader, key)
     if value is not NOT_HELD:
         return converted_once(loader, value, convert) if shared else convert(value)
 

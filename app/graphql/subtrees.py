@@ -103,8 +103,11 @@ def _items(item: Build, non_null: bool, is_awaitable: Callable[[Any], bool]) -> 
             if non_null:
                 raise Unusual
             return None
-        if type(value) is not list or any(map(is_awaitable, value)):
+        if type(value) is not list:
             raise Unusual
+        for each in value:
+            if type(each) not in NEVER_AWAITABLE and is_awaitable(each):
+                raise Unusual
         return [item(each) for each in value]
 
     return build
@@ -123,12 +126,18 @@ def _object(
         if source is Undefined or isinstance(source, Exception):
             raise Unusual
         result = {}
+        # Each value's type is tested first: that settles almost every value without a call.
         for name, read, complete, lazy in entries:
             value = read(source)
             if lazy:
-                if _unfinished(value, is_awaitable):  # closed: the ordinary path reads again
+                if type(value) is list:
+                    for each in value:
+                        if type(each) not in NEVER_AWAITABLE and is_awaitable(each):
+                            _close_unfinished(value, is_awaitable)
+                            raise Unusual
+                elif type(value) not in NEVER_AWAITABLE and is_awaitable(value):
+                    _close_unfinished(value, is_awaitable)
                     raise Unusual
-            # The type test first: it settles almost every value without a call.
             elif type(value) not in NEVER_AWAITABLE and is_awaitable(value):
                 raise Unusual  # graphql-core awaits it: the ordinary path will
             result[name] = complete(value)
@@ -137,9 +146,9 @@ def _object(
     return build
 
 
-def _unfinished(value: Any, is_awaitable: Callable[[Any], bool]) -> bool:
-    """True when a lazy field's value is, or holds, an awaitable; those are closed unstarted
-    (the ordinary path calls the resolver again and awaits what it gets then)."""
+def _close_unfinished(value: Any, is_awaitable: Callable[[Any], bool]) -> None:
+    """Close a lazy field's awaitables (its value, or items of it) unstarted: the ordinary path
+    calls the resolver again and awaits what it gets then."""
     pending = [value] if is_awaitable(value) else []
     if type(value) is list:
         pending.extend(filter(is_awaitable, value))
@@ -147,4 +156,3 @@ def _unfinished(value: Any, is_awaitable: Callable[[Any], bool]) -> bool:
         close = getattr(awaitable, "close", None)
         if close is not None:
             close()
-    return bool(pending)
