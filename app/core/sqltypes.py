@@ -42,6 +42,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite's text, read in one step: `fromisoformat` instead of SQLAlchemy's regular
+        # expression, then `process_result_value`'s second pass (a page reads hundreds).
+        parse = datetime.fromisoformat
+
+        def process(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            moment = parse(value)
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+        return process
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """Exact decimals: `NUMERIC` on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
