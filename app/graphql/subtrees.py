@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from graphql import GraphQLID, GraphQLString
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 
@@ -31,6 +32,9 @@ __all__ = ["Build", "Unusual", "compile_subtree"]
 
 #: Completes a field's value (read from its source) into its JSON-ready result.
 Build = Callable[[Any], Any]
+#: A field of an object: response name, how to read its value, how to complete it, whether it is
+#: a lazy field, whether it is a String or ID (a `str` value is then its own result).
+_Entry = tuple[str, Callable[[Any], Any], Build, bool, bool]
 
 
 class Unusual(Exception):
@@ -54,10 +58,10 @@ def compile_subtree(
     fields, deferred, _ = context.collect_subfields(object_type, details)
     if deferred:  # pragma: no cover - the schema has no @defer
         return None
-    entries: list[tuple[str, Callable[[Any], Any], Build, bool]] = []
+    entries: list[_Entry] = []
     for name, sub_details in fields.items():
         if sub_details[0].node.name.value == "__typename":
-            entries.append((name, _constant(object_type.name), _same, False))
+            entries.append((name, _constant(object_type.name), _same, False, False))
             continue
         step = context.step(object_type, sub_details)
         if step is None:
@@ -65,7 +69,8 @@ def compile_subtree(
         build = compile_subtree(context, step.shape, sub_details)
         if build is None:
             return None
-        entries.append((name, step.read, build, step.lazy))
+        text = step.shape.leaf is GraphQLString or step.shape.leaf is GraphQLID
+        entries.append((name, step.read, build, step.lazy, text))
     return _object(tuple(entries), shape.non_null, context.is_awaitable)
 
 
@@ -114,7 +119,7 @@ def _items(item: Build, non_null: bool, is_awaitable: Callable[[Any], bool]) -> 
 
 
 def _object(
-    entries: tuple[tuple[str, Callable[[Any], Any], Build, bool], ...],
+    entries: tuple[_Entry, ...],
     non_null: bool,
     is_awaitable: Callable[[Any], bool],
 ) -> Build:
@@ -127,8 +132,11 @@ def _object(
             raise Unusual
         result = {}
         # Each value's type is tested first: that settles almost every value without a call.
-        for name, read, complete, lazy in entries:
+        for name, read, complete, lazy, text in entries:
             value = read(source)
+            if text and type(value) is str:
+                result[name] = value  # what String and ID make of a str
+                continue
             if lazy:
                 if type(value) is list:
                     for each in value:
