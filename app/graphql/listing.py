@@ -7,11 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
+from strawberry.types.nodes import Selection
 
 from app.graphql.context import Info
 from app.graphql.lazy import Lazy, lazy_field
 from app.graphql.pagination import PageInfo, argument_error
-from app.graphql.prefetch import page_node_selections, prefetch_participant_fields
+from app.graphql.prefetch import (
+    page_node_selections,
+    prefetch_participant_fields,
+    selected_names,
+)
 from app.graphql.types import Participant, ParticipantStatus
 from app.services import participant_listing as listing
 from app.services.errors import ValidationFailed
@@ -80,6 +85,7 @@ async def resolve_participants(
     given = filter or ParticipantFilter()
     order = order_by or ParticipantOrder()
     info.context.nodes.spend(first)
+    node = page_node_selections(info)
     try:
         page = await listing.list_participants(
             info.context.db,
@@ -90,13 +96,24 @@ async def resolve_participants(
             direction=order.direction,
             limit=listing.DEFAULT_PAGE_SIZE if first is None else first,
             after=after,
+            unread=_unread_columns(node),
         )
     except ValidationFailed as exc:
         raise argument_error(exc) from None
     await prefetch_participant_fields(
-        info.context.loaders, [row.id for row in page.participants], page_node_selections(info)
+        info.context.loaders, [row.id for row in page.participants], node
     )
     return connection_of(page)
+
+
+#: Participant fields whose columns cost the most to read (JSON decoded, a timestamp parsed),
+#: and are left unread when the page's nodes do not ask for them.
+_COSTLY_COLUMNS = (("attributes", "attributes"), ("tags", "tags"), ("updatedAt", "updated_at"))
+
+
+def _unread_columns(node: Sequence[Selection]) -> frozenset[str]:
+    asked = selected_names(node)
+    return frozenset(column for field, column in _COSTLY_COLUMNS if field not in asked)
 
 
 def connection_of(page: listing.ParticipantPage) -> ParticipantConnection:

@@ -23,7 +23,12 @@ from app.graphql.context import Info
 from app.graphql.loader import NOT_HELD, held
 from app.graphql.loaders import Loaders
 
-__all__ = ["page_node_selections", "prefetch_participant_fields", "selected_under"]
+__all__ = [
+    "page_node_selections",
+    "prefetch_participant_fields",
+    "selected_names",
+    "selected_under",
+]
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -49,13 +54,14 @@ def selected_under(selections: Iterable[Selection], name: str) -> list[Selection
     return found
 
 
-def _selected_names(selections: Iterable[Selection]) -> set[str]:
+def selected_names(selections: Iterable[Selection]) -> set[str]:
+    """The GraphQL names of the fields selected, looking through fragments and directives."""
     names: set[str] = set()
     for selection in filter(_included, selections):
         if isinstance(selection, SelectedField):
             names.add(selection.name)
         else:
-            names |= _selected_names(selection.selections)
+            names |= selected_names(selection.selections)
     return names
 
 
@@ -75,7 +81,7 @@ async def prefetch_participant_fields(
     every kind of state in one statement, then the programs and assets it names."""
     if not participant_ids:
         return
-    names = _selected_names(node)
+    names = selected_names(node)
     wanted = {
         kind: getattr(loaders, attribute) for fields, kind, attribute in _KINDS if names & fields
     }
@@ -92,7 +98,7 @@ async def prefetch_participant_fields(
     if not ids:
         return
     with_programs = StateKind.PROGRAMS in wanted
-    with_assets = StateKind.BALANCES in wanted and "asset" in _selected_names(
+    with_assets = StateKind.BALANCES in wanted and "asset" in selected_names(
         selected_under(node, "balances")
     )
     found = await loaders.page.state(ids, frozenset(wanted))

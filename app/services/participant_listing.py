@@ -100,8 +100,12 @@ async def list_participants(
     direction: SortDirection = SortDirection.DESC,
     limit: int = DEFAULT_PAGE_SIZE,
     after: str | None = None,
+    unread: frozenset[str] = frozenset(),
 ) -> ParticipantPage:
-    """One page of the organization's participants. Raises `ValidationFailed` for bad arguments."""
+    """One page of the organization's participants. Raises `ValidationFailed` for bad arguments.
+
+    `unread`: columns the caller will not look at; they come back as None (see
+    `crud.list_participants`)."""
     kind = f"{sort}:{direction}"
     position, errors = page_arguments(
         codec, limit=limit, after=after, kind=kind, parse=lambda key: _parse_key(sort, key)
@@ -137,6 +141,7 @@ async def list_participants(
             descending=direction is SortDirection.DESC,
             after=position,
             limit=limit + 1,
+            unread=unread,
         )
     page = rows[:limit]
     return ParticipantPage(

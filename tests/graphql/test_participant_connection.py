@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from app.core.db import Database
+from app.core.formats import format_timestamp
 from app.services.auth import IssuedKey
 from tests.graphql.test_participants import seed_state
 from tests.helpers import graphql
@@ -221,3 +222,45 @@ async def test_a_page_loads_exactly_the_selected_lazy_fields(
         node = body["data"]["participants"]["edges"][0]["node"]
         assert node["balances"][0]["asset"]["symbol"]
         assert node["tiers"][0]["level"] == "gold"
+
+
+COSTLY = """
+fragment Costly on Participant { attributes ... @include(if: $withTags) { tags } }
+query Costly($withTags: Boolean!) {
+  participants(first: 5, orderBy: {field: EXTERNAL_ID, direction: ASC}) {
+    edges { node { externalId ...Costly updatedAt @skip(if: $withTags) } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("with_tags", [True, False])
+async def test_costly_columns_are_read_only_when_asked_for(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    org: IssuedKey,
+    db: Database,
+    sql: Any,
+    with_tags: bool,
+) -> None:
+    """attributes, tags and updatedAt are left unread unless the nodes select them, however
+    they are selected (a fragment, a directive)."""
+    rows = await seed(db, org, count=3)
+    with sql() as log:
+        body = await graphql(client, COSTLY, {"withTags": with_tags}, headers=headers)
+    assert "errors" not in body, body
+    nodes = [edge["node"] for edge in body["data"]["participants"]["edges"]]
+    assert [node["externalId"] for node in nodes] == sorted(p.external_id for p in rows)
+    by_external_id = {p.external_id: p for p in rows}
+    for node in nodes:
+        assert node["attributes"] == {}
+        assert ("tags" in node, "updatedAt" in node) == (with_tags, not with_tags)
+        if with_tags:
+            assert node["tags"] == []
+        else:
+            written = by_external_id[node["externalId"]].updated_at
+            assert node["updatedAt"] == format_timestamp(written)
+    page_statement = next(s for s in log.statements if "FROM participants" in s)
+    unread = "tags" if not with_tags else "updated_at"
+    assert re.search(rf"NULL AS {unread}\b", page_statement), page_statement
+    assert not re.search(r"NULL AS attributes\b", page_statement), page_statement
