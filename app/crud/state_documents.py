@@ -270,15 +270,16 @@ async def state_documents(
         StateKind.TIERS: found.tiers,
     }
     sorting = dialect == "sqlite"
+    columns = [(_PARTS[kind], targets[kind]) for kind in chosen]
     for row in result.all():
         pid = row[0]
-        for kind, document in zip(chosen, row[1:], strict=True):
-            part = _PARTS[kind]
+        for (part, target), document in zip(columns, row[1:], strict=True):
             # SQLite hands back JSON text; asyncpg, as SQLAlchemy sets it up, decodes json.
             items = part.loads(document) if isinstance(document, str) else document
             if not items:
                 continue  # like the per-kind queries: a participant without any is absent
             if sorting:
                 items.sort(key=part.sort_key)
-            targets[kind][pid] = [part.read(pid, item) for item in items]
+            read = part.read
+            target[pid] = [read(pid, item) for item in items]
     return found
