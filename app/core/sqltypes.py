@@ -12,10 +12,17 @@ from sqlalchemy import JSON, DateTime, Dialect, Numeric, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["ExactDecimal", "InternedUuid", "JSONDocument", "UTCDateTime"]
+__all__ = ["ExactDecimal", "InternedUuid", "JSONDocument", "UTCDateTime", "utc_from_text"]
 
 #: JSON on SQLite, JSONB (mergeable with `||`, indexable) on PostgreSQL.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utc_from_text(text: str) -> datetime:
+    """A timestamp written as ISO text, in UTC: naive text (how SQLite keeps them) is UTC, text
+    with an offset (PostgreSQL's JSON) is converted."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,15 +52,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
-        # SQLite's text, read in one step: `fromisoformat` instead of SQLAlchemy's regular
-        # expression, then `process_result_value`'s second pass (a page reads hundreds).
-        parse = datetime.fromisoformat
 
+        # SQLite's text, read in one step (`utc_from_text`) instead of SQLAlchemy's regular
+        # expression, then `process_result_value`'s second pass (a page reads hundreds).
         def process(value: str | None) -> datetime | None:
-            if value is None:
-                return None
-            moment = parse(value)
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            return None if value is None else utc_from_text(value)
 
         return process
 

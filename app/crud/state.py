@@ -160,33 +160,36 @@ class HeldTier:
         return self.tier_key
 
 
+#: A participant's tier levels joined with their definitions (absent when undefined), and the
+#: level's rank: from the definition, else the rank stored with the participant (rows written
+#: before tier definitions existed). Shared with `state_documents`.
+HELD_TIER_SOURCE = ParticipantTier.__table__.outerjoin(  # type: ignore[attr-defined]
+    Tier.__table__,  # type: ignore[attr-defined]
+    and_(
+        col(Tier.organization_id) == col(ParticipantTier.organization_id),
+        col(Tier.program_id) == col(ParticipantTier.program_id),
+        col(Tier.key) == col(ParticipantTier.tier_key),
+    ),
+).outerjoin(
+    TierLevel.__table__,  # type: ignore[attr-defined]
+    and_(col(TierLevel.tier_id) == col(Tier.id), col(TierLevel.key) == col(ParticipantTier.level)),
+)
+HELD_TIER_RANK = func.coalesce(col(TierLevel.rank), col(ParticipantTier.rank))
+
 _TIERS = (
     sa_select(
         col(ParticipantTier.participant_id),
         col(ParticipantTier.program_id),
         col(ParticipantTier.tier_key),
         col(ParticipantTier.level),
-        func.coalesce(col(TierLevel.rank), col(ParticipantTier.rank)),
+        HELD_TIER_RANK,
         col(Tier.display_name),
         col(TierLevel.display_name),
         col(TierLevel.benefits),
         col(ParticipantTier.acquired_at),
         col(ParticipantTier.expires_at),
     )
-    .outerjoin(
-        Tier,
-        and_(
-            col(Tier.organization_id) == col(ParticipantTier.organization_id),
-            col(Tier.program_id) == col(ParticipantTier.program_id),
-            col(Tier.key) == col(ParticipantTier.tier_key),
-        ),
-    )
-    .outerjoin(
-        TierLevel,
-        and_(
-            col(TierLevel.tier_id) == col(Tier.id), col(TierLevel.key) == col(ParticipantTier.level)
-        ),
-    )
+    .select_from(HELD_TIER_SOURCE)
     .where(
         col(ParticipantTier.organization_id) == _ORGANIZATION,
         col(ParticipantTier.participant_id).in_(_PARTICIPANTS),

@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from operator import itemgetter
@@ -30,7 +30,6 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Text,
-    and_,
     bindparam,
     cast,
     func,
@@ -40,8 +39,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.sqltypes import InternedUuid
-from app.crud.state import HeldBalance, HeldCounter, HeldTier
+from app.core.sqltypes import InternedUuid, utc_from_text
+from app.crud.state import (
+    HELD_TIER_RANK,
+    HELD_TIER_SOURCE,
+    HeldBalance,
+    HeldCounter,
+    HeldTier,
+)
 from app.models import (
     Balance,
     Counter,
@@ -78,11 +83,7 @@ _uuid = InternedUuid.parse
 
 
 def _timestamp(text: str | None) -> datetime | None:
-    """SQLite keeps naive UTC text; PostgreSQL's JSON carries the offset (see `UTCDateTime`)."""
-    if text is None:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if text is None else utc_from_text(text)
 
 
 def _balance(pid: uuid.UUID, item: list[Any]) -> HeldBalance:
@@ -155,37 +156,39 @@ def _json(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.json(column) if dialect == "sqlite" else column
 
 
+def _per_participant(
+    dialect: str,
+    table: Any,
+    items: Sequence[ColumnElement[Any]],
+    order_by: Sequence[ColumnElement[Any]],
+    *conditions: ColumnElement[bool],
+    source: Any = None,
+) -> ColumnElement[Any]:
+    """The correlated subquery giving one participant's array of `table`'s rows."""
+    query = select(_array(dialect, items, order_by))
+    if source is not None:
+        query = query.select_from(source)
+    return query.where(
+        table.organization_id == _P.organization_id, table.participant_id == _P.id, *conditions
+    ).scalar_subquery()
+
+
 def _programs(dialect: str) -> ColumnElement[Any]:
     e = Enrollment.__table__.c  # type: ignore[attr-defined]
-    return (
-        select(_array(dialect, [], [e.created_at, e.program_id]))
-        .where(
-            e.organization_id == _P.organization_id,
-            e.participant_id == _P.id,
-            e.status == EnrollmentStatus.ACTIVE,
-        )
-        .scalar_subquery()
-    )
+    active = e.status == EnrollmentStatus.ACTIVE
+    return _per_participant(dialect, e, [], [e.created_at, e.program_id], active)
 
 
 def _balances(dialect: str) -> ColumnElement[Any]:
     b = Balance.__table__.c  # type: ignore[attr-defined]
     amounts = [_text(dialect, b[name]) for name in ("available", "deferred", "held")]
-    return (
-        select(_array(dialect, amounts, [b.asset_id]))
-        .where(b.organization_id == _P.organization_id, b.participant_id == _P.id)
-        .scalar_subquery()
-    )
+    return _per_participant(dialect, b, amounts, [b.asset_id])
 
 
 def _counters(dialect: str) -> ColumnElement[Any]:
     c = Counter.__table__.c  # type: ignore[attr-defined]
     items = [_text(dialect, c.value), c.reset_after, c.last_reset_at]
-    return (
-        select(_array(dialect, items, [c.key]))
-        .where(c.organization_id == _P.organization_id, c.participant_id == _P.id)
-        .scalar_subquery()
-    )
+    return _per_participant(dialect, c, items, [c.key])
 
 
 def _tiers(dialect: str) -> ColumnElement[Any]:
@@ -194,31 +197,15 @@ def _tiers(dialect: str) -> ColumnElement[Any]:
     level = TierLevel.__table__.c  # type: ignore[attr-defined]
     items = [
         pt.level,
-        func.coalesce(level.rank, pt.rank),
+        HELD_TIER_RANK,
         t.display_name,
         level.display_name,
         _json(dialect, level.benefits),
         pt.acquired_at,
         pt.expires_at,
     ]
-    return (
-        select(_array(dialect, items, [pt.program_id, pt.tier_key]))
-        .select_from(
-            ParticipantTier.__table__.outerjoin(  # type: ignore[attr-defined]
-                Tier.__table__,  # type: ignore[attr-defined]
-                and_(
-                    t.organization_id == pt.organization_id,
-                    t.program_id == pt.program_id,
-                    t.key == pt.tier_key,
-                ),
-            ).outerjoin(
-                TierLevel.__table__,  # type: ignore[attr-defined]
-                and_(level.tier_id == t.id, level.key == pt.level),
-            )
-        )
-        .where(pt.organization_id == _P.organization_id, pt.participant_id == _P.id)
-        .scalar_subquery()
-    )
+    order_by = [pt.program_id, pt.tier_key]
+    return _per_participant(dialect, pt, items, order_by, source=HELD_TIER_SOURCE)
 
 
 def _program_id(_pid: uuid.UUID, item: list[Any]) -> uuid.UUID:

@@ -143,9 +143,16 @@ def _counters_as_of(
         found = await crud.counters_by_participant(
             session, organization_id=organization_id, participant_ids=participant_ids
         )
-        return {pid: [effective(c, now) for c in rows] for pid, rows in found.items()}
+        return _effective(found, now)
 
     return query
+
+
+def _effective(
+    counters: dict[uuid.UUID, list[HeldCounter]], now: datetime
+) -> dict[uuid.UUID, list[HeldCounter]]:
+    """Counters by participant with their effective values at `now` (lazy auto-reset)."""
+    return {pid: [effective(c, now) for c in rows] for pid, rows in counters.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +174,7 @@ class PageReads:
                 participant_ids=participant_ids,
                 kinds=kinds,
             )
-        for pid, rows in found.counters.items():
-            found.counters[pid] = [effective(c, self.now) for c in rows]
+        found.counters.update(_effective(found.counters, self.now))
         return found
 
 
