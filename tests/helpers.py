@@ -1,16 +1,18 @@
-"""Helpers shared by the tests: throwaway databases and a GraphQL client call."""
+"""Helpers shared by the tests: throwaway databases, a GraphQL client call, query plans."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, col, select
 
@@ -89,3 +91,34 @@ async def count_rows(db: Database, model: type[SQLModel], organization_id: uuid.
     async with db.read() as session:
         total = (await session.execute(query)).scalar_one()
     return int(total)
+
+
+@contextmanager
+def captured_statements(db: Database, containing: str) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and their parameters) sent while the block runs, as the driver sees
+    them, that contain `containing`."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if containing in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        yield captured
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+
+
+async def explain(db: Database, statement: str, parameters: Any) -> str:
+    """The plan of a captured statement. PostgreSQL would rightly prefer a sequential scan (or a
+    sort of a few rows) on the tests' small tables, so both are priced out: what remains shows
+    whether an index can serve the query."""
+    async with db.engine.connect() as connection:
+        if db.is_sqlite:
+            rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(str(row[-1]) for row in rows)
+        await connection.exec_driver_sql("SET enable_seqscan = off")
+        await connection.exec_driver_sql("SET enable_sort = off")
+        rows = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(str(row[0]) for row in rows)

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
-
 from app import crud
 from app.core.db import Database
 from app.crud import StateKind
@@ -26,6 +24,7 @@ from app.models import (
     TierLevel,
 )
 from app.services.auth import IssuedKey
+from tests.helpers import captured_statements, explain
 
 ALL = frozenset(StateKind)
 START = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -172,36 +171,16 @@ async def test_another_organizations_participants_are_not_read(
 async def test_every_kind_is_read_through_an_index(db: Database, org: IssuedKey) -> None:
     """The plan of the statement (issue 3: the main queries are served by indexes)."""
     ids = await _seed(db, org.organization_id)
-    captured: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "participant_tiers" in statement:
-            captured.append((statement, parameters))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
-    try:
+    with captured_statements(db, "participant_tiers") as captured:
         async with db.read() as session:
             await crud.state_documents(
                 session, organization_id=org.organization_id, participant_ids=ids, kinds=ALL
             )
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
-    statement, parameters = captured[-1]
-    async with db.engine.connect() as connection:
-        if db.is_sqlite:
-            rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plan = "\n".join(str(row[-1]) for row in rows)
-            assert "SCAN " not in plan, plan
-            for table in (
-                "participants",
-                "enrollments",
-                "balances",
-                "counters",
-                "participant_tiers",
-            ):
-                assert f"SEARCH {table} USING" in plan, plan
-        else:
-            await connection.exec_driver_sql("SET enable_seqscan = off")
-            rows = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-            plan = "\n".join(str(row[0]) for row in rows)
-            assert "Seq Scan" not in plan, plan
+    plan = await explain(db, *captured[-1])
+    if db.is_sqlite:
+        assert "SCAN " not in plan, plan
+        tables = ("participants", "enrollments", "balances", "counters", "participant_tiers")
+        for table in tables:
+            assert f"SEARCH {table} USING" in plan, plan
+    else:
+        assert "Seq Scan" not in plan, plan

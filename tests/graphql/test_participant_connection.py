@@ -264,3 +264,38 @@ async def test_costly_columns_are_read_only_when_asked_for(
     unread = "tags" if not with_tags else "updated_at"
     assert re.search(rf"NULL AS {unread}\b", page_statement), page_statement
     assert not re.search(r"NULL AS attributes\b", page_statement), page_statement
+
+
+async def test_a_page_shows_counters_as_of_now(
+    client: httpx.AsyncClient, headers: dict[str, str], org: IssuedKey, db: Database
+) -> None:
+    """A counter whose period has run out reads 0 on a page too (the page's state is read in
+    one statement, apart from the counters' own loader)."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from app.models import Counter
+
+    rows = await seed(db, org, count=1)
+    long_ago = datetime.now(UTC) - timedelta(days=3)
+    async with db.transaction() as session:
+        for key, reset_after in (("expired", "24h"), ("running", "720h")):
+            session.add(
+                Counter(
+                    participant_id=rows[0].id,
+                    key=key,
+                    organization_id=org.organization_id,
+                    value=Decimal("5"),
+                    reset_after=reset_after,
+                    last_reset_at=long_ago,
+                )
+            )
+    body = await graphql(
+        client,
+        "{ participants(first: 1) { edges { node { counters { key value } } } } }",
+        {},
+        headers=headers,
+    )
+    assert "errors" not in body, body
+    counters = body["data"]["participants"]["edges"][0]["node"]["counters"]
+    assert counters == [{"key": "expired", "value": "0"}, {"key": "running", "value": "5"}]

@@ -1,9 +1,7 @@
 """The listing queries are served by indexes: no full scan, no sort step (issue 3).
 
-The statement each listing sends is captured as the driver sees it and run again under EXPLAIN.
-PostgreSQL would rightly prefer a sequential scan (or a sort of a few rows) on a table this
-small, so both are priced out of its plans here: what remains shows whether an index can serve
-the query.
+The statement each listing sends is captured as the driver sees it and run again under EXPLAIN
+(`tests.helpers.explain`).
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from app.core.db import Database
 from app.services.auth import IssuedKey
@@ -23,34 +20,18 @@ from app.services.participant_listing import (
     SortField,
     list_participants,
 )
+from tests.helpers import captured_statements, explain
 from tests.rest.test_list_participants import seed
 
 CODEC = CursorCodec("plans")
 
 
 async def plan_of(db: Database, organization_id: uuid.UUID, **listing: Any) -> str:
-    captured: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM participants" in statement:
-            captured.append((statement, parameters))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
-    try:
+    with captured_statements(db, "FROM participants") as captured:
         await list_participants(
             db, CODEC, organization_id=organization_id, filter=ParticipantFilter(), **listing
         )
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
-    statement, parameters = captured[-1]
-    async with db.engine.connect() as connection:
-        if db.is_sqlite:
-            rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            return "\n".join(str(row[-1]) for row in rows)
-        await connection.exec_driver_sql("SET enable_seqscan = off")
-        await connection.exec_driver_sql("SET enable_sort = off")
-        rows = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-        return "\n".join(str(row[0]) for row in rows)
+    return await explain(db, *captured[-1])
 
 
 @pytest.mark.parametrize(
