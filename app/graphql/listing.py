@@ -59,6 +59,9 @@ class ParticipantOrder:
 
 @strawberry.type
 class ParticipantEdge:
+    #: Answered with the page's row itself (`ParticipantRow`), as Balance is with its row: a
+    #: row carries every Participant field by name, and the lazy fields' resolvers read only
+    #: its `id` (tests/graphql/test_state_views.py holds the names together).
     node: Participant
     #: The page's cursors; this edge's is signed only if the query asks for it.
     cursors: strawberry.Private[Sequence[str]]
@@ -119,7 +122,7 @@ def _unread_columns(node: Sequence[Selection]) -> frozenset[str]:
 def connection_of(page: listing.ParticipantPage) -> ParticipantConnection:
     return ParticipantConnection(
         edges=[
-            ParticipantEdge(node=Participant.from_model(row), cursors=page.cursors, index=index)
+            ParticipantEdge(node=row, cursors=page.cursors, index=index)  # type: ignore[arg-type]
             for index, row in enumerate(page.participants)
         ],
         page_info=PageInfo(has_next_page=page.has_more, end_cursor=page.end_cursor),
