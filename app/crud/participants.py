@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol, cast
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.crud.dialect import insert_for
-from app.crud.keyset import contains, keyset_page
+from app.crud.keyset import contains, keyset_page, substring_pattern
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -184,36 +184,83 @@ async def list_participants(
 ) -> list[ParticipantRow]:
     """A keyset page: rows after `after` (the sort key of the previous page's last row).
 
-    `unread`: columns the caller will not look at, returned as None without being decoded (a
+    `unread`: columns the caller will not look at, returned as None without being read (a
     page's JSON columns cost more to decode than the rest of the row); never the sort keys.
     """
-    table = Participant.__table__.c  # type: ignore[attr-defined]
-    unread = unread - set(order_by) - {"id"}
-    selected = [null().label(c.name) if c.name in unread else c for c in table]
-    query: Select[Any] = sa_select(*selected).where(table.organization_id == organization_id)
-    if external_id is not None:
-        query = query.where(table.external_id == external_id)
-    if status is not None:
-        query = query.where(table.status == status)
-    if created_from is not None:
-        query = query.where(table.created_at >= created_from)
-    if created_to is not None:
-        query = query.where(table.created_at < created_to)
-    if program_id is not None:
-        query = query.where(
-            select(Enrollment.participant_id)
-            .where(
-                col(Enrollment.participant_id) == table.id,
-                col(Enrollment.program_id) == program_id,
-                col(Enrollment.status) == EnrollmentStatus.ACTIVE,
-            )
-            .exists()
+    conditions: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("external_id", external_id),
+            ("status", status),
+            ("program_id", program_id),
+            ("created_from", created_from),
+            ("created_to", created_to),
         )
+        if value is not None
+    }
     if search:
-        query = query.where(or_(*(contains(table[name], search) for name in _SEARCHED)))
+        conditions["search"] = substring_pattern(search)
+    statement = _page_statement(
+        filters=tuple(conditions),
+        order_by=tuple(order_by),
+        descending=descending,
+        with_after=after is not None,
+        unread=unread - set(order_by) - {"id"},
+    )
+    parameters = {"organization_id": organization_id, "limit": limit, **conditions}
+    if after is not None:
+        parameters.update((f"after_{i}", value) for i, value in enumerate(after))
+    return cast(list[ParticipantRow], (await session.execute(statement, parameters)).all())
+
+
+@lru_cache(maxsize=256)
+def _page_statement(
+    *,
+    filters: tuple[str, ...],
+    order_by: tuple[str, ...],
+    descending: bool,
+    with_after: bool,
+    unread: frozenset[str],
+) -> Select[Any]:
+    """The page query for one combination of filters, order and columns, built once and run
+    with bound parameters: building it costs more than running it."""
+    table = Participant.__table__.c  # type: ignore[attr-defined]
+    selected = [null().label(c.name) if c.name in unread else c for c in table]
+    query: Select[Any] = sa_select(*selected).where(
+        table.organization_id == bindparam("organization_id")
+    )
+    for name in filters:
+        query = query.where(_PAGE_FILTERS[name](table, bindparam(name)))
     columns = [table[name] for name in order_by]
-    page = keyset_page(query, columns, descending=descending, after=after, limit=limit)
-    return cast(list[ParticipantRow], (await session.execute(page)).all())
+    after = (
+        [bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(columns)]
+        if with_after
+        else None
+    )
+    return keyset_page(query, columns, descending=descending, after=after, limit=bindparam("limit"))
+
+
+def _enrolled_in(table: Any, program_id: Any) -> ColumnElement[bool]:
+    return (
+        select(Enrollment.participant_id)
+        .where(
+            col(Enrollment.participant_id) == table.id,
+            col(Enrollment.program_id) == program_id,
+            col(Enrollment.status) == EnrollmentStatus.ACTIVE,
+        )
+        .exists()
+    )
+
+
+#: Each filter's condition, given the participants table and the filter's bound parameter.
+_PAGE_FILTERS: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+    "external_id": lambda table, value: table.external_id == value,
+    "status": lambda table, value: table.status == value,
+    "program_id": _enrolled_in,
+    "created_from": lambda table, value: table.created_at >= value,
+    "created_to": lambda table, value: table.created_at < value,
+    "search": lambda table, pattern: or_(*(contains(table[name], pattern) for name in _SEARCHED)),
+}
 
 
 async def enroll(

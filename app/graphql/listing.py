@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
+from strawberry.types.base import get_object_definition
 from strawberry.types.nodes import Selection
+from strawberry.utils.str_converters import to_camel_case
 
+from app import models
 from app.graphql.context import Info
 from app.graphql.lazy import Lazy, lazy_field
 from app.graphql.pagination import PageInfo, argument_error
@@ -109,14 +112,20 @@ async def resolve_participants(
     return connection_of(page)
 
 
-#: Participant fields whose columns cost the most to read (JSON decoded, a timestamp parsed),
-#: and are left unread when the page's nodes do not ask for them.
-_COSTLY_COLUMNS = (("attributes", "attributes"), ("tags", "tags"), ("updatedAt", "updated_at"))
+#: The column behind each plain Participant field, by GraphQL name.
+_COLUMN_OF_FIELD = {
+    field.graphql_name or to_camel_case(field.python_name): field.python_name
+    for field in get_object_definition(Participant, strict=True).fields
+    if field.base_resolver is None
+}
+_COLUMNS = frozenset(column.name for column in models.Participant.__table__.c)  # type: ignore[attr-defined]
 
 
 def _unread_columns(node: Sequence[Selection]) -> frozenset[str]:
+    """The columns no selected field of the page's nodes shows: the page leaves them unread
+    (a value not read costs nothing to convert; JSON and timestamps cost the most)."""
     asked = selected_names(node)
-    return frozenset(column for field, column in _COSTLY_COLUMNS if field not in asked)
+    return _COLUMNS - {_COLUMN_OF_FIELD[name] for name in asked if name in _COLUMN_OF_FIELD}
 
 
 def connection_of(page: listing.ParticipantPage) -> ParticipantConnection:

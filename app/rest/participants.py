@@ -14,7 +14,7 @@ from app.models import Participant
 from app.rest.body import json_body
 from app.rest.listing_params import parse_list_params
 from app.rest.routing import path_id
-from app.rest.shapes import participant_body, participant_list
+from app.rest.shapes import SUMMARY_UNREAD, participant_body, participant_list
 from app.services import participant_listing, participant_writes, participants
 from app.services.errors import ValidationFailed
 
@@ -58,6 +58,7 @@ async def list_participants(request: Request) -> Response:
             direction=params.sort_dir,
             limit=params.limit,
             after=params.cursor,
+            unread=SUMMARY_UNREAD,
         )
     except ValidationFailed as exc:
         raise ValidationFailed(

@@ -15,6 +15,7 @@ from app.services.participants import ParticipantState
 
 __all__ = [
     "ONE_PAGE",
+    "SUMMARY_UNREAD",
     "BalanceBody",
     "ErrorBody",
     "FieldProblem",
@@ -120,6 +121,10 @@ def balance_body(balance: HeldBalance) -> BalanceBody:
         "deferred": format_decimal(balance.deferred),
         "held": format_decimal(balance.held),
     }
+
+
+#: The participant columns the slim form does not show: a listing leaves them unread.
+SUMMARY_UNREAD = frozenset({"organization_id", "attributes", "tags"})
 
 
 def participant_summary(row: ParticipantRow) -> ParticipantSummary:

@@ -151,14 +151,18 @@ async def list_participants(
     )
 
 
+#: How each sort column is written into a cursor. Only the sort key's columns are read: a page
+#: may leave the others unread (None).
+_KEY_WRITERS: dict[str, Callable[[ParticipantRow], str]] = {
+    "created_at": lambda row: format_timestamp(row.created_at),
+    "id": lambda row: str(row.id),
+    "external_id": lambda row: row.external_id,
+    "status": lambda row: row.status.value,
+}
+
+
 def _key_of(row: ParticipantRow, sort: SortField) -> list[Any]:
-    values = {
-        "created_at": format_timestamp(row.created_at),
-        "id": str(row.id),
-        "external_id": row.external_id,
-        "status": row.status.value,
-    }
-    return [values[column] for column in SORT_KEYS[sort]]
+    return [_KEY_WRITERS[column](row) for column in SORT_KEYS[sort]]
 
 
 def _parse_key(sort: SortField, key: list[Any]) -> tuple[Any, ...]:

@@ -41,10 +41,14 @@ query Deep($first: Int) {
 """
 
 
+#: Only ids: the sort columns are not selected, and the page must still read them for cursors.
+PAGE_OF_IDS = PAGE.replace("node { id externalId status }", "node { id }")
+
+
 async def page(
-    client: httpx.AsyncClient, headers: dict[str, str], **variables: Any
+    client: httpx.AsyncClient, headers: dict[str, str], query: str = PAGE, **variables: Any
 ) -> dict[str, Any]:
-    body = await graphql(client, PAGE, variables, headers=headers)
+    body = await graphql(client, query, variables, headers=headers)
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"]["participants"]
     return result
@@ -52,6 +56,7 @@ async def page(
 
 @pytest.mark.parametrize("field", ["CREATED_AT", "EXTERNAL_ID", "STATUS"])
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.parametrize("query", [PAGE, PAGE_OF_IDS], ids=["fields", "ids"])
 async def test_walk_every_order(
     client: httpx.AsyncClient,
     headers: dict[str, str],
@@ -59,13 +64,14 @@ async def test_walk_every_order(
     db: Database,
     field: str,
     direction: str,
+    query: str,
 ) -> None:
     rows = await seed(db, org, count=11)
     order = {"field": field, "direction": direction}
     seen: list[str] = []
     after = None
     while True:
-        result = await page(client, headers, first=3, after=after, orderBy=order)
+        result = await page(client, headers, query, first=3, after=after, orderBy=order)
         seen += [edge["node"]["id"] for edge in result["edges"]]
         if result["edges"]:
             assert result["pageInfo"]["endCursor"] == result["edges"][-1]["cursor"]
@@ -243,8 +249,8 @@ async def test_costly_columns_are_read_only_when_asked_for(
     sql: Any,
     with_tags: bool,
 ) -> None:
-    """attributes, tags and updatedAt are left unread unless the nodes select them, however
-    they are selected (a fragment, a directive)."""
+    """A column is left unread unless the nodes select its field, however it is selected (a
+    fragment, a directive); sort keys and ids are always read."""
     rows = await seed(db, org, count=3)
     with sql() as log:
         body = await graphql(client, COSTLY, {"withTags": with_tags}, headers=headers)
@@ -264,6 +270,9 @@ async def test_costly_columns_are_read_only_when_asked_for(
     unread = "tags" if not with_tags else "updated_at"
     assert re.search(rf"NULL AS {unread}\b", page_statement), page_statement
     assert not re.search(r"NULL AS attributes\b", page_statement), page_statement
+    for never_asked in ("email", "display_name", "status", "organization_id"):
+        assert re.search(rf"NULL AS {never_asked}\b", page_statement), page_statement
+    assert not re.search(r"NULL AS (external_id|id)\b", page_statement), page_statement
 
 
 async def test_a_page_shows_counters_as_of_now(
