@@ -1,7 +1,7 @@
 """Data access: one function per query, keyword-only arguments, always scoped to an organization.
 
 `keys` (organizations, API keys), `participants` (upsert, lookups, listing, enrollment), `programs`,
-`state` (batched derived state and assets), `state_documents` (a page's state in one statement),
+`state` (batched derived state and assets), `state_documents` (a page's state as columns of it),
 `assets`, `tiers`.
 Import the package: `crud.upsert_participant(...)`.
 """
@@ -44,6 +44,7 @@ from app.crud.participant_state import (
     lock_participant_by_external_id,
 )
 from app.crud.participants import (
+    ListedParticipants,
     ParticipantRow,
     enroll,
     enrolled_participants,
@@ -68,11 +69,7 @@ from app.crud.state import (
     programs_by_participant,
     tiers_by_participant,
 )
-from app.crud.state_documents import (
-    StateDocuments,
-    StateKind,
-    state_documents,
-)
+from app.crud.state_documents import StateDocuments, StateKind
 from app.crud.tiers import (
     get_tier,
     held_levels,
@@ -88,6 +85,7 @@ __all__ = [
     "HeldCounter",
     "HeldTier",
     "HistoryFilter",
+    "ListedParticipants",
     "ParticipantRow",
     "StateDocuments",
     "StateKind",
@@ -135,7 +133,6 @@ __all__ = [
     "programs_by_participant",
     "replace_levels",
     "revoke_api_key",
-    "state_documents",
     "tiers_by_participant",
     "tiers_by_program",
     "touch_api_key",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol, cast
@@ -25,6 +26,7 @@ from sqlmodel import col, select
 
 from app.crud.dialect import insert_for
 from app.crud.keyset import contains, keyset_page, substring_pattern
+from app.crud.state_documents import StateDocuments, StateKind, read_state, state_columns
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -33,6 +35,7 @@ from app.models import (
 )
 
 __all__ = [
+    "ListedParticipants",
     "ParticipantRow",
     "enroll",
     "enrolled_participants",
@@ -41,6 +44,14 @@ __all__ = [
     "participants_by_id",
     "upsert_participant",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedParticipants:
+    """A page of participants as read, and the state read with them (by participant id)."""
+
+    rows: list[ParticipantRow]
+    state: StateDocuments
 
 
 class ParticipantRow(Protocol):
@@ -181,11 +192,14 @@ async def list_participants(
     after: Sequence[Any] | None,
     limit: int,
     unread: frozenset[str] = frozenset(),
-) -> list[ParticipantRow]:
+    state: frozenset[StateKind] = frozenset(),
+) -> ListedParticipants:
     """A keyset page: rows after `after` (the sort key of the previous page's last row).
 
     `unread`: columns the caller will not look at, returned as None without being read (a
     page's JSON columns cost more to decode than the rest of the row); never the sort keys.
+    `state`: the kinds of state to read with each row, in the same statement (see
+    `state_documents`): the subqueries run for the rows the page returns, and no others.
     """
     conditions: dict[str, Any] = {
         name: value
@@ -200,7 +214,10 @@ async def list_participants(
     }
     if search:
         conditions["search"] = substring_pattern(search)
+    dialect = session.get_bind().dialect.name
     statement = _page_statement(
+        dialect=dialect,
+        state=state,
         filters=tuple(conditions),
         order_by=tuple(order_by),
         descending=descending,
@@ -210,12 +227,19 @@ async def list_participants(
     parameters = {"organization_id": organization_id, "limit": limit, **conditions}
     if after is not None:
         parameters.update((f"after_{i}", value) for i, value in enumerate(after))
-    return cast(list[ParticipantRow], (await session.execute(statement, parameters)).all())
+    rows = (await session.execute(statement, parameters)).all()
+    if not state:
+        return ListedParticipants(cast(list[ParticipantRow], rows), StateDocuments())
+    width = len(state)
+    found = read_state(dialect, state, ((row.id, row[-width:]) for row in rows))
+    return ListedParticipants(cast(list[ParticipantRow], rows), found)
 
 
 @lru_cache(maxsize=256)
 def _page_statement(
     *,
+    dialect: str,
+    state: frozenset[StateKind],
     filters: tuple[str, ...],
     order_by: tuple[str, ...],
     descending: bool,
@@ -226,7 +250,7 @@ def _page_statement(
     with bound parameters: building it costs more than running it."""
     table = Participant.__table__.c  # type: ignore[attr-defined]
     selected = [null().label(c.name) if c.name in unread else c for c in table]
-    query: Select[Any] = sa_select(*selected).where(
+    query: Select[Any] = sa_select(*selected, *state_columns(dialect, state)).where(
         table.organization_id == bindparam("organization_id")
     )
     for name in filters:

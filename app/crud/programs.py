@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -69,12 +70,17 @@ async def list_programs(
     return list(await session.scalars(page))
 
 
+#: Built once (a page's programs are read on every request), run with bound parameters.
+_BY_ID = select(Program).where(
+    col(Program.organization_id) == bindparam("organization_id"),
+    col(Program.id).in_(bindparam("program_ids", expanding=True)),
+)
+
+
 async def programs_by_id(
     session: AsyncSession, *, organization_id: uuid.UUID, program_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Program]:
     rows = await session.scalars(
-        select(Program).where(
-            col(Program.organization_id) == organization_id, col(Program.id).in_(program_ids)
-        )
+        _BY_ID, {"organization_id": organization_id, "program_ids": list(program_ids)}
     )
     return {row.id: row for row in rows}

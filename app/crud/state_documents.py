@@ -1,13 +1,14 @@
-"""Several participants' programs, balances, counters and tiers in ONE statement.
+"""Participants' programs, balances, counters and tiers as columns of the rows that read them.
 
 `state.py` reads each kind of state with its own statement. For a page of participants that
 asks for all of them, that is four statements, each with its own round trip, parameter
-expansion and row processing. Here each participant is one row, and each kind of state one
-JSON array in it, built by the database (`json_group_array` on SQLite, `json_agg` on
-PostgreSQL); only the kinds asked for are selected. The values come back as the same views
-(`HeldBalance`, `HeldCounter`, `HeldTier`) and in the same order as `state.py`'s queries give
-them. Programs come back as ids, in enrollment order: the caller reads the few distinct
-programs once.
+expansion and row processing. Here each kind of state is one more column of the participant's
+row: a JSON array built by the database (`json_group_array` on SQLite, `json_agg` on
+PostgreSQL) in a subquery correlated to the row, so a page's state comes with the page itself
+(`crud.list_participants(..., state=...)`); only the kinds asked for are selected. The values
+come back as the same views (`HeldBalance`, `HeldCounter`, `HeldTier`) and in the same order as
+`state.py`'s queries give them. Programs come back as ids, in enrollment order: the caller
+reads the few distinct programs once.
 
 Values travel as JSON text, so each is read back by its type: decimals are sent as text (never
 as JSON numbers, which are floats), timestamps in ISO form, UUIDs as text.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import enum
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -30,14 +31,12 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Text,
-    bindparam,
     cast,
     func,
     literal_column,
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.sqltypes import InternedUuid, utc_from_text
 from app.crud.state import (
@@ -58,7 +57,7 @@ from app.models import (
     TierLevel,
 )
 
-__all__ = ["StateDocuments", "StateKind", "state_documents"]
+__all__ = ["StateDocuments", "StateKind", "read_state", "state_columns"]
 
 
 class StateKind(enum.Enum):
@@ -223,33 +222,27 @@ _PARTS: dict[StateKind, _Part] = {
 }
 
 
+def _label(kind: StateKind) -> str:
+    return f"state_{kind.value}"
+
+
 @cache
-def _statement(dialect: str, kinds: tuple[StateKind, ...]) -> Any:
-    """Built once per dialect and choice of kinds, run with bound parameters."""
-    columns = [_PARTS[kind].column(dialect).label(kind.value) for kind in kinds]
-    return select(_P.id, *columns).where(
-        _P.organization_id == bindparam("organization_id"),
-        _P.id.in_(bindparam("participant_ids", expanding=True)),
-    )
+def state_columns(dialect: str, kinds: frozenset[StateKind]) -> tuple[ColumnElement[Any], ...]:
+    """The columns holding `kinds` for each row of a SELECT FROM participants, in `StateKind`'s
+    order (the order `read_state` expects them in)."""
+    return tuple(_PARTS[kind].column(dialect).label(_label(kind)) for kind in _chosen(kinds))
 
 
-async def state_documents(
-    session: AsyncSession,
-    *,
-    organization_id: uuid.UUID,
-    participant_ids: Sequence[uuid.UUID],
-    kinds: frozenset[StateKind],
+def _chosen(kinds: frozenset[StateKind]) -> tuple[StateKind, ...]:
+    return tuple(kind for kind in StateKind if kind in kinds)
+
+
+def read_state(
+    dialect: str, kinds: frozenset[StateKind], rows: Iterable[tuple[uuid.UUID, Sequence[Any]]]
 ) -> StateDocuments:
-    """The `kinds` of state of each of `participant_ids` (within the organization)."""
+    """What the `state_columns(dialect, kinds)` of some rows hold: `rows` gives each
+    participant's id with those columns' values."""
     found = StateDocuments()
-    if not kinds or not participant_ids:
-        return found
-    dialect = session.get_bind().dialect.name
-    chosen = tuple(kind for kind in StateKind if kind in kinds)
-    result = await session.execute(
-        _statement(dialect, chosen),
-        {"organization_id": organization_id, "participant_ids": list(participant_ids)},
-    )
     targets: dict[StateKind, dict[uuid.UUID, list[Any]]] = {
         StateKind.PROGRAMS: found.program_ids,
         StateKind.BALANCES: found.balances,
@@ -257,10 +250,9 @@ async def state_documents(
         StateKind.TIERS: found.tiers,
     }
     sorting = dialect == "sqlite"
-    columns = [(_PARTS[kind], targets[kind]) for kind in chosen]
-    for row in result.all():
-        pid = row[0]
-        for (part, target), document in zip(columns, row[1:], strict=True):
+    columns = [(_PARTS[kind], targets[kind]) for kind in _chosen(kinds)]
+    for pid, documents in rows:
+        for (part, target), document in zip(columns, documents, strict=True):
             # SQLite hands back JSON text; asyncpg, as SQLAlchemy sets it up, decodes json.
             items = part.loads(document) if isinstance(document, str) else document
             if not items:

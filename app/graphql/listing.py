@@ -19,6 +19,7 @@ from app.graphql.prefetch import (
     page_node_selections,
     prefetch_participant_fields,
     selected_names,
+    state_kinds,
 )
 from app.graphql.types import Participant, ParticipantStatus
 from app.services import participant_listing as listing
@@ -103,11 +104,12 @@ async def resolve_participants(
             limit=listing.DEFAULT_PAGE_SIZE if first is None else first,
             after=after,
             unread=_unread_columns(node),
+            state=state_kinds(node),
         )
     except ValidationFailed as exc:
         raise argument_error(exc) from None
     await prefetch_participant_fields(
-        info.context.loaders, [row.id for row in page.participants], node
+        info.context.loaders, [row.id for row in page.participants], node, page.state
     )
     return connection_of(page)
 

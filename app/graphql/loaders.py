@@ -35,7 +35,7 @@ from app.services.participant_counters import effective
 from app.services.participant_listing import ParticipantPage
 from app.services.participants import ParticipantState
 
-__all__ = ["Loaders", "PageReads", "converted_once", "now_or_later"]
+__all__ = ["Loaders", "converted_once", "now_or_later"]
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -156,29 +156,6 @@ def _effective(
 
 
 @dataclass(frozen=True, slots=True)
-class PageReads:
-    """Not a loader: what the state loaders read, for a whole page of participants at once, in
-    one statement (see `app.graphql.prefetch`)."""
-
-    db: Database
-    organization_id: uuid.UUID
-    now: datetime
-
-    async def state(
-        self, participant_ids: Sequence[uuid.UUID], kinds: frozenset[StateKind]
-    ) -> StateDocuments:
-        async with self.db.lookup() as session:
-            found = await crud.state_documents(
-                session,
-                organization_id=self.organization_id,
-                participant_ids=participant_ids,
-                kinds=kinds,
-            )
-        found.counters.update(_effective(found.counters, self.now))
-        return found
-
-
-@dataclass(frozen=True, slots=True)
 class Loaders:
     participant_by_id: Loader[uuid.UUID, Participant | None]
     participant_by_external_id: Loader[str, Participant | None]
@@ -195,7 +172,8 @@ class Loaders:
     program_participants: Loader[PageKey, ParticipantPage]
     state_history: Loader[PageKey, Page[StateChange]]
     activity: Loader[PageKey, Page[tuple[Posting, JournalEntry]]]
-    page: PageReads
+    #: The request's time: counters are shown as of it (lazy auto-reset).
+    now: datetime
 
     @classmethod
     def create(
@@ -237,7 +215,7 @@ class Loaders:
                     position=position,
                 )
             ),
-            page=PageReads(db, organization_id, now),
+            now=now,
             activity=_pages(
                 lambda ids, limit, position, given: ledger_views.activity_pages(
                     db,
@@ -257,6 +235,22 @@ class Loaders:
             loader.clear(participant_id)
         self.state_history.clear_all()
         self.activity.clear_all()
+
+    def prime_state(
+        self,
+        participant_ids: Sequence[uuid.UUID],
+        kinds: frozenset[StateKind],
+        state: StateDocuments,
+    ) -> None:
+        """Seed the state loaders with `kinds` of the participants' `state`, read elsewhere (with
+        a page of them); counters as of the request's time. What they hold already stays."""
+        if StateKind.BALANCES in kinds:
+            self.balances.prime_many({pid: state.balances.get(pid, []) for pid in participant_ids})
+        if StateKind.COUNTERS in kinds:
+            counters = _effective(state.counters, self.now)
+            self.counters.prime_many({pid: counters.get(pid, []) for pid in participant_ids})
+        if StateKind.TIERS in kinds:
+            self.tiers.prime_many({pid: state.tiers.get(pid, []) for pid in participant_ids})
 
     def prime(self, participant_id: uuid.UUID, state: ParticipantState) -> None:
         """Seed the loaders with state already known, so reading it costs no query."""

@@ -2,11 +2,11 @@
 
 The DataLoaders already batch a page's `programs`, `balances`, … into one query each. But a
 resolver that awaits its loader costs an asyncio task per node and field, which at a page of 100
-outweighs the SQL. So a connection looks at what the query selects under `node`, loads exactly
-that for the whole page up front (with the loaders' own batch functions, one statement per
-field, primed into their caches without a future and a callback per key), and the node
-resolvers then find their data already there (see `app.graphql.loaders.now_or_later`). Fields
-that are not selected are never loaded.
+outweighs the SQL. So a connection looks at what the query selects under `node`, reads exactly
+that state for the whole page with the page itself (`state_kinds`, one statement), primes it
+into the loaders' caches without a future and a callback per key, and reads the few programs and
+assets it names; the node resolvers then find their data already there (see
+`app.graphql.loaders.now_or_later`). Fields that are not selected are never loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
 
-from app.crud import StateKind
+from app.crud import StateDocuments, StateKind
 from app.graphql.context import Info
 from app.graphql.loader import NOT_HELD, held
 from app.graphql.loaders import Loaders
@@ -28,6 +28,7 @@ __all__ = [
     "prefetch_participant_fields",
     "selected_names",
     "selected_under",
+    "state_kinds",
 ]
 
 K = TypeVar("K")
@@ -65,58 +66,45 @@ def selected_names(selections: Iterable[Selection]) -> set[str]:
     return names
 
 
-#: The kinds of state a Participant's fields read, and the loader each is kept in.
-_KINDS: tuple[tuple[frozenset[str], StateKind, str], ...] = (
-    (frozenset({"programs", "programIds"}), StateKind.PROGRAMS, "programs"),
-    (frozenset({"balances"}), StateKind.BALANCES, "balances"),
-    (frozenset({"counters"}), StateKind.COUNTERS, "counters"),
-    (frozenset({"tiers"}), StateKind.TIERS, "tiers"),
+#: The kinds of state a Participant's fields read.
+_KINDS: tuple[tuple[frozenset[str], StateKind], ...] = (
+    (frozenset({"programs", "programIds"}), StateKind.PROGRAMS),
+    (frozenset({"balances"}), StateKind.BALANCES),
+    (frozenset({"counters"}), StateKind.COUNTERS),
+    (frozenset({"tiers"}), StateKind.TIERS),
 )
 
 
+def state_kinds(node: Sequence[Selection]) -> frozenset[StateKind]:
+    """The kinds of state that `node` (a Participant's selections) shows: the page reads them
+    along with its rows."""
+    names = selected_names(node)
+    return frozenset(kind for fields, kind in _KINDS if names & fields)
+
+
 async def prefetch_participant_fields(
-    loaders: Loaders, participant_ids: Sequence[uuid.UUID], node: Sequence[Selection]
+    loaders: Loaders,
+    participant_ids: Sequence[uuid.UUID],
+    node: Sequence[Selection],
+    state: StateDocuments,
 ) -> None:
-    """Load the lazy fields that `node` (a Participant's selections) asks for, for all ids:
-    every kind of state in one statement, then the programs and assets it names."""
+    """Prime the loaders with the page's `state` (read with the page, the kinds `node` shows),
+    then read the programs and assets it names, one statement each, if `node` shows them.
+    What the loaders already hold stays: a request sees one value per key."""
     if not participant_ids:
         return
-    names = selected_names(node)
-    wanted = {
-        kind: getattr(loaders, attribute) for fields, kind, attribute in _KINDS if names & fields
-    }
-    if all(loader.empty for loader in wanted.values()):
-        ids = list(participant_ids)  # a fresh request: nothing to check key by key
-    else:
-        missing = {
-            pid
-            for loader in wanted.values()
-            for pid in participant_ids
-            if held(loader, pid) is NOT_HELD
-        }
-        ids = [pid for pid in participant_ids if pid in missing]
-    if not ids:
-        return
-    with_programs = StateKind.PROGRAMS in wanted
-    with_assets = StateKind.BALANCES in wanted and "asset" in selected_names(
-        selected_under(node, "balances")
-    )
-    found = await loaders.page.state(ids, frozenset(wanted))
-    for kind, values in (
-        (StateKind.BALANCES, found.balances),
-        (StateKind.COUNTERS, found.counters),
-        (StateKind.TIERS, found.tiers),
-    ):
-        if kind in wanted:
-            wanted[kind].prime_many({pid: values.get(pid, []) for pid in ids})
-    # Then the few distinct programs and assets it names, one statement after the other: run
-    # together, they contend for the GIL (each row a driver thread hands over needs it) and
-    # cost more CPU and no less time (measured on two cores).
-    if with_assets:
-        asset_ids = {b.asset_id: None for rows in found.balances.values() for b in rows}
+    kinds = state_kinds(node)
+    loaders.prime_state(participant_ids, kinds, state)
+    # The few distinct programs and assets, one statement after the other: run together, they
+    # contend for the GIL (each row a driver thread hands over needs it) and cost more CPU and
+    # no less time (measured on two cores).
+    if StateKind.BALANCES in kinds and "asset" in selected_names(selected_under(node, "balances")):
+        asset_ids = {b.asset_id: None for rows in state.balances.values() for b in rows}
         await _primed(loaders.assets, list(asset_ids))
-    if with_programs:
-        await _prime_programs(loaders, {pid: found.program_ids.get(pid, []) for pid in ids})
+    if StateKind.PROGRAMS in kinds:
+        await _prime_programs(
+            loaders, {pid: state.program_ids.get(pid, []) for pid in participant_ids}
+        )
 
 
 async def _prime_programs(loaders: Loaders, program_ids: dict[uuid.UUID, list[uuid.UUID]]) -> None:

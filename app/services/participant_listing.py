@@ -10,14 +10,14 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from app import crud
 from app.core.db import Database
 from app.core.formats import format_timestamp
-from app.crud import ParticipantRow
+from app.crud import ParticipantRow, StateDocuments, StateKind
 from app.models import ParticipantStatus
 from app.services.cursors import CursorCodec, InvalidCursor
 from app.services.errors import FieldError, ValidationFailed
@@ -84,6 +84,9 @@ class ParticipantPage:
     #: One cursor per participant: the page after that participant.
     cursors: Sequence[str]
     has_more: bool
+    #: The state asked for (`state=`), by participant id; it may hold the participant just past
+    #: the page too (read to learn whether there is more).
+    state: StateDocuments = field(default_factory=StateDocuments)
 
     @property
     def end_cursor(self) -> str | None:
@@ -101,11 +104,12 @@ async def list_participants(
     limit: int = DEFAULT_PAGE_SIZE,
     after: str | None = None,
     unread: frozenset[str] = frozenset(),
+    state: frozenset[StateKind] = frozenset(),
 ) -> ParticipantPage:
     """One page of the organization's participants. Raises `ValidationFailed` for bad arguments.
 
-    `unread`: columns the caller will not look at; they come back as None (see
-    `crud.list_participants`)."""
+    `unread`: columns the caller will not look at; they come back as None. `state`: the kinds
+    of state to read with the page, in its statement (see `crud.list_participants`)."""
     kind = f"{sort}:{direction}"
     position, errors = page_arguments(
         codec, limit=limit, after=after, kind=kind, parse=lambda key: _parse_key(sort, key)
@@ -133,7 +137,7 @@ async def list_participants(
         raise ValidationFailed(errors)
 
     async with db.lookup() as session:
-        rows = await crud.list_participants(
+        listed = await crud.list_participants(
             session,
             organization_id=organization_id,
             **filter.conditions(),
@@ -142,12 +146,14 @@ async def list_participants(
             after=position,
             limit=limit + 1,
             unread=unread,
+            state=state,
         )
-    page = rows[:limit]
+    page = listed.rows[:limit]
     return ParticipantPage(
         participants=page,
         cursors=Cursors(page, lambda row: codec.encode(kind, _key_of(row, sort))),
-        has_more=len(rows) > limit,
+        has_more=len(listed.rows) > limit,
+        state=listed.state,
     )
 
 

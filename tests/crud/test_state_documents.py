@@ -1,5 +1,6 @@
-"""`state_documents` (a page's state in one statement) reads exactly what the per-kind queries in
-`app.crud.state` read: the same views, in the same order, on both databases."""
+"""A page's state read with the page (`crud.list_participants(..., state=...)`, built by
+`app.crud.state_documents`) is exactly what the per-kind queries in `app.crud.state` read: the
+same views, in the same order, on both databases."""
 
 from __future__ import annotations
 
@@ -23,11 +24,33 @@ from app.models import (
     Tier,
     TierLevel,
 )
-from app.services.auth import IssuedKey
+from app.services.auth import IssuedKey, issue_key
 from tests.helpers import captured_statements, explain
 
 ALL = frozenset(StateKind)
 START = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+
+
+async def _page_state(
+    db: Database, organization_id: uuid.UUID, kinds: frozenset[StateKind] = ALL
+) -> crud.ListedParticipants:
+    """The organization's first page of participants, with `kinds` of their state."""
+    async with db.lookup() as session:
+        return await crud.list_participants(
+            session,
+            organization_id=organization_id,
+            external_id=None,
+            status=None,
+            program_id=None,
+            search=None,
+            created_from=None,
+            created_to=None,
+            order_by=("created_at", "id"),
+            descending=True,
+            after=None,
+            limit=50,
+            state=kinds,
+        )
 
 
 async def _seed(db: Database, org: uuid.UUID) -> list[uuid.UUID]:
@@ -122,8 +145,8 @@ async def _seed(db: Database, org: uuid.UUID) -> list[uuid.UUID]:
 async def test_reads_what_the_per_kind_queries_read(db: Database, org: IssuedKey) -> None:
     ids = await _seed(db, org.organization_id)
     scope: dict[str, Any] = {"organization_id": org.organization_id, "participant_ids": ids}
+    found = (await _page_state(db, org.organization_id)).state
     async with db.read() as session:
-        found = await crud.state_documents(session, kinds=ALL, **scope)
         programs = await crud.programs_by_participant(session, **scope)
         balances = await crud.balances_by_participant(session, **scope)
         counters = await crud.counters_by_participant(session, **scope)
@@ -145,42 +168,36 @@ async def test_reads_what_the_per_kind_queries_read(db: Database, org: IssuedKey
 
 
 async def test_reads_only_the_kinds_asked_for(db: Database, org: IssuedKey) -> None:
-    ids = await _seed(db, org.organization_id)
-    async with db.read() as session:
-        found = await crud.state_documents(
-            session,
-            organization_id=org.organization_id,
-            participant_ids=ids,
-            kinds=frozenset({StateKind.COUNTERS}),
-        )
+    await _seed(db, org.organization_id)
+    found = (await _page_state(db, org.organization_id, frozenset({StateKind.COUNTERS}))).state
     assert found.counters
     assert (found.program_ids, found.balances, found.tiers) == ({}, {}, {})
+    assert (await _page_state(db, org.organization_id, frozenset())).state == crud.StateDocuments()
 
 
-async def test_another_organizations_participants_are_not_read(
-    db: Database, org: IssuedKey
-) -> None:
-    ids = await _seed(db, org.organization_id)
-    async with db.read() as session:
-        found = await crud.state_documents(
-            session, organization_id=uuid.uuid4(), participant_ids=ids, kinds=ALL
-        )
-    assert found == crud.StateDocuments()
+async def test_only_the_pages_participants_state_is_read(db: Database, org: IssuedKey) -> None:
+    ours = await _seed(db, org.organization_id)
+    other = await issue_key(db, organization_name=f"org-{uuid.uuid4().hex}")
+    theirs = await _seed(db, other.organization_id)
+    listed = await _page_state(db, org.organization_id)
+    assert {row.id for row in listed.rows} == set(ours)
+    held = (listed.state.program_ids, listed.state.balances, listed.state.counters)
+    assert all(set(by_participant) <= set(ours) for by_participant in held)
+    assert set((await _page_state(db, other.organization_id)).state.balances) <= set(theirs)
 
 
 async def test_every_kind_is_read_through_an_index(db: Database, org: IssuedKey) -> None:
     """The plan of the statement (issue 3: the main queries are served by indexes)."""
-    ids = await _seed(db, org.organization_id)
+    await _seed(db, org.organization_id)
     with captured_statements(db, "participant_tiers") as captured:
-        async with db.read() as session:
-            await crud.state_documents(
-                session, organization_id=org.organization_id, participant_ids=ids, kinds=ALL
-            )
+        await _page_state(db, org.organization_id)
     plan = await explain(db, *captured[-1])
     if db.is_sqlite:
         assert "SCAN " not in plan, plan
+        assert "TEMP B-TREE" not in plan, plan  # no sort step: the state is read for the page only
         tables = ("participants", "enrollments", "balances", "counters", "participant_tiers")
         for table in tables:
             assert f"SEARCH {table} USING" in plan, plan
     else:
         assert "Seq Scan" not in plan, plan
+        assert "Sort" not in plan.replace("Sort Key", ""), plan
