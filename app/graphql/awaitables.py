@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from types import GeneratorType
@@ -10,7 +11,7 @@ from typing import Any
 
 from strawberry.execution import optimized_is_awaitable
 
-__all__ = ["NEVER_AWAITABLE", "is_awaitable"]
+__all__ = ["NEVER_AWAITABLE", "is_awaitable", "register_output_types"]
 
 #: Types whose instances are never awaitable; grows as `is_awaitable` meets more.
 NEVER_AWAITABLE: set[type] = {
@@ -45,3 +46,13 @@ def is_awaitable(value: Any) -> bool:
     if not hasattr(value, "__dict__") and kind is not GeneratorType:
         NEVER_AWAITABLE.add(kind)
     return False
+
+
+def register_output_types(types: Iterable[type]) -> None:
+    """Count the app's own GraphQL object types (their Python classes) as never awaitable.
+
+    Their instances have a `__dict__`, so `is_awaitable` would check each one at length (a
+    page's edges, programs and assets: hundreds). The app builds them and never gives one an
+    `__await__`; a class that defines one itself is left out.
+    """
+    NEVER_AWAITABLE.update(kind for kind in types if not hasattr(kind, "__await__"))

@@ -13,11 +13,13 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
 
 from app.core.db import is_unavailable
 from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.assets import AssetMutation, AssetQuery
+from app.graphql.awaitables import register_output_types
 from app.graphql.execution import QuickExecutionContext
 from app.graphql.ledger import LedgerMutation, LedgerQuery
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
@@ -102,7 +104,7 @@ def build_schema(
     *, document_cache_size: int = DOCUMENT_CACHE_SIZE, limits: Limits | None = None
 ) -> Schema:
     rules = DocumentRules(limits or Limits(), cache_size=document_cache_size)
-    return Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         execution_context_class=QuickExecutionContext,
@@ -123,6 +125,13 @@ def build_schema(
             ),
         },
     )
+    register_output_types(
+        definition.definition.origin
+        for definition in built.schema_converter.type_map.values()
+        if isinstance(definition.definition, StrawberryObjectDefinition)
+        and not definition.definition.is_input
+    )
+    return built
 
 
 schema = build_schema()

@@ -152,3 +152,18 @@ def test_is_awaitable_answers_by_type_only_where_instances_cannot_differ() -> No
     coroutine = native()
     assert is_awaitable(coroutine)
     coroutine.close()
+
+
+def test_the_schemas_own_object_types_are_answered_by_type() -> None:
+    from app.graphql.awaitables import NEVER_AWAITABLE, register_output_types
+    from app.graphql.listing import ParticipantEdge
+    from app.graphql.program_types import Asset, Program
+
+    assert {ParticipantEdge, Program, Asset} <= NEVER_AWAITABLE  # registered by build_schema
+
+    class Own:
+        def __await__(self) -> Any:
+            return iter(())
+
+    register_output_types([Own])
+    assert Own not in NEVER_AWAITABLE  # a class that is awaitable itself is left out
