@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 
 from app.access import actor
@@ -16,7 +18,7 @@ from app.services.actor import Actor
 from app.services.auth import Principal
 from app.services.cursors import CursorCodec
 
-__all__ = ["Context", "Info"]
+__all__ = ["Context", "Info", "ReleaseLoaders"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +38,19 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+class ReleaseLoaders(SchemaExtension):
+    """Empty the request's loaders once its operation has run.
+
+    graphql-core's executor refers to itself through its `async_helpers`, so it, the context and
+    everything the loaders hold (a page's ~1,000 rows and lists) would wait for the garbage
+    collector, which then spends milliseconds on them every few requests. Emptied here, they
+    are freed at once.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.loaders.release()

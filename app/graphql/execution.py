@@ -47,6 +47,16 @@ class QuickExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._selections: dict[tuple[str, int], tuple[GroupedFieldSet, _Selection]] = {}
         self._subtrees: dict[int, tuple[Step, Build | None]] = {}
 
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's response; then the plans made for this execution are dropped: the
+        executor refers to itself (`async_helpers`), so what it holds waits for the garbage
+        collector otherwise (see `app.graphql.context.ReleaseLoaders`)."""
+        response = super().build_response(data)
+        self._steps.clear()
+        self._selections.clear()
+        self._subtrees.clear()
+        return response
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,

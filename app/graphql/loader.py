@@ -83,6 +83,7 @@ class Loader(DataLoader[K, T]):
 
     def clear_all(self) -> None:
         self.ready.clear()
+        self.shown.clear()
         super().clear_all()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -228,6 +228,13 @@ class Loaders:
                 )
             ),
         )
+
+    def release(self) -> None:
+        """Drop everything every loader holds (the request is over)."""
+        for each in fields(self):
+            loader = getattr(self, each.name)
+            if isinstance(loader, Loader):
+                loader.clear_all()
 
     def forget(self, participant_id: uuid.UUID) -> None:
         """Drop what this request has cached about a participant that was just written."""

@@ -20,6 +20,7 @@ from app.core.formats import format_decimal, format_timestamp
 from app.core.request_id import current_request_id
 from app.graphql.assets import AssetMutation, AssetQuery
 from app.graphql.awaitables import register_output_types
+from app.graphql.context import ReleaseLoaders
 from app.graphql.execution import QuickExecutionContext
 from app.graphql.ledger import LedgerMutation, LedgerQuery
 from app.graphql.limits import DocumentLimits, DocumentRules, Limits
@@ -111,6 +112,7 @@ def build_schema(
         extensions=[
             lambda: DocumentLimits(rules),
             MaskUnexpected,
+            ReleaseLoaders,
         ],
         scalar_overrides={
             datetime.datetime: dataclasses.replace(
