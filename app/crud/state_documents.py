@@ -222,15 +222,13 @@ _PARTS: dict[StateKind, _Part] = {
 }
 
 
-def _label(kind: StateKind) -> str:
-    return f"state_{kind.value}"
-
-
 @cache
 def state_columns(dialect: str, kinds: frozenset[StateKind]) -> tuple[ColumnElement[Any], ...]:
     """The columns holding `kinds` for each row of a SELECT FROM participants, in `StateKind`'s
     order (the order `read_state` expects them in)."""
-    return tuple(_PARTS[kind].column(dialect).label(_label(kind)) for kind in _chosen(kinds))
+    return tuple(
+        _PARTS[kind].column(dialect).label(f"state_{kind.value}") for kind in _chosen(kinds)
+    )
 
 
 def _chosen(kinds: frozenset[StateKind]) -> tuple[StateKind, ...]:
