@@ -93,6 +93,7 @@ async def resolve_participants(
     order = order_by or ParticipantOrder()
     info.context.nodes.spend(first)
     node = page_node_selections(info)
+    kinds = state_kinds(node)
     try:
         page = await listing.list_participants(
             info.context.db,
@@ -104,12 +105,12 @@ async def resolve_participants(
             limit=listing.DEFAULT_PAGE_SIZE if first is None else first,
             after=after,
             unread=_unread_columns(node),
-            state=state_kinds(node),
+            state=kinds,
         )
     except ValidationFailed as exc:
         raise argument_error(exc) from None
     await prefetch_participant_fields(
-        info.context.loaders, [row.id for row in page.participants], node, page.state
+        info.context.loaders, [row.id for row in page.participants], node, kinds, page.state
     )
     return connection_of(page)
 

@@ -86,14 +86,14 @@ async def prefetch_participant_fields(
     loaders: Loaders,
     participant_ids: Sequence[uuid.UUID],
     node: Sequence[Selection],
+    kinds: frozenset[StateKind],
     state: StateDocuments,
 ) -> None:
-    """Prime the loaders with the page's `state` (read with the page, the kinds `node` shows),
-    then read the programs and assets it names, one statement each, if `node` shows them.
-    What the loaders already hold stays: a request sees one value per key."""
+    """Prime the loaders with the page's `state` (its `kinds`, `state_kinds(node)`, read with
+    the page), then read the programs and assets it names, one statement each, if `node` shows
+    them. What the loaders already hold stays: a request sees one value per key."""
     if not participant_ids:
         return
-    kinds = state_kinds(node)
     loaders.prime_state(participant_ids, kinds, state)
     # The few distinct programs and assets, one statement after the other: run together, they
     # contend for the GIL (each row a driver thread hands over needs it) and cost more CPU and
